@@ -44,3 +44,9 @@ func CountWrite(ctx context.Context, n int) {
 		s.ItemsWritten.Add(int64(n))
 	}
 }
+
+// WithoutStats returns a context whose storage work is not counted (work
+// that is not the request's own, such as rate-limit counters).
+func WithoutStats(ctx context.Context) context.Context {
+	return context.WithValue(ctx, statsKey{}, (*Stats)(nil))
+}

@@ -33,6 +33,9 @@ const MaxTransactOps = 100
 // Item is one stored item in DynamoDB's attribute value form.
 type Item = map[string]types.AttributeValue
 
+// AttributeValue is one attribute of an item.
+type AttributeValue = types.AttributeValue
+
 // Key addresses one item.
 type Key struct{ PK, SK string }
 

@@ -1,0 +1,57 @@
+// Package auth holds the verified identity of a request (Principal), the
+// password hashing, and the access/refresh token machinery.
+package auth
+
+import (
+	"context"
+	"slices"
+)
+
+// Realm is the kind of account behind a request.
+type Realm string
+
+const (
+	RealmAdmin  Realm = "admin"  // SaaS operator
+	RealmTenant Realm = "tenant" // user of one tenant
+)
+
+// Principal is who a verified access token says is calling.
+type Principal struct {
+	Realm     Realm
+	Subject   string // user id or admin id
+	Name      string
+	Email     string
+	TenantKey string // tenant realm only
+	TenantID  string
+	Role      string
+	Modules   []string // modules granted (tenant realm)
+	SessionID string   // refresh family the token belongs to
+}
+
+// AllModulesRoles may use every module.
+var AllModulesRoles = []string{"ceo", "admin"}
+
+// HasModule reports whether the principal may use module.
+func (p *Principal) HasModule(module string) bool {
+	if p == nil {
+		return false
+	}
+	if p.Realm == RealmAdmin || slices.Contains(AllModulesRoles, p.Role) {
+		return true
+	}
+	return slices.Contains(p.Modules, module)
+}
+
+type principalKey struct{}
+
+// WithPrincipal stores the verified principal in ctx. Only the API kernel's
+// authentication middleware (and tests) call it.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the verified principal of ctx, or nil.
+func PrincipalFrom(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}

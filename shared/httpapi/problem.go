@@ -1,0 +1,237 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"payvand.dev/shared/crm"
+)
+
+// ProblemTypeBase prefixes every problem type URI.
+const ProblemTypeBase = "https://payvand.dev/problems/"
+
+// Problem is an RFC 9457 problem document with the extension members both
+// seeds' clients read: success, error (the code) and message.
+type Problem struct {
+	Type     string              `json:"type"`
+	Title    string              `json:"title"`
+	Status   int                 `json:"status"`
+	Detail   string              `json:"detail,omitempty"`
+	Instance string              `json:"instance,omitempty"`
+	Errors   map[string][]string `json:"errors,omitempty"`
+	Success  bool                `json:"success"`
+	Error_   string              `json:"error"`
+	Message  string              `json:"message"`
+	// RequestID lets a user quote the failing request to support.
+	RequestID string `json:"request_id,omitempty"`
+	// Extra members some problems carry (e.g. organizations to choose from).
+	Extra map[string]any `json:"extra,omitempty"`
+
+	headers http.Header
+}
+
+func (p *Problem) Error() string  { return p.Title + ": " + p.Detail }
+func (p *Problem) GetStatus() int { return p.Status }
+
+// ContentType makes huma answer with application/problem+json.
+func (p *Problem) ContentType(ct string) string {
+	if ct == "application/json" || ct == "" {
+		return "application/problem+json"
+	}
+	return ct
+}
+
+// GetHeaders lets huma send headers with the problem (Retry-After, …).
+func (p *Problem) GetHeaders() http.Header { return p.headers }
+
+// WithHeader adds a response header to the problem.
+func (p *Problem) WithHeader(k, v string) *Problem {
+	if p.headers == nil {
+		p.headers = http.Header{}
+	}
+	p.headers.Set(k, v)
+	return p
+}
+
+// statusOf is the one table from domain codes to HTTP statuses and slugs.
+var statusOf = map[string]struct {
+	status int
+	slug   string
+}{
+	crm.EINVALID:      {http.StatusBadRequest, "bad-request"},
+	crm.EVALIDATION:   {http.StatusUnprocessableEntity, "validation-error"},
+	crm.EUNAUTHORIZED: {http.StatusUnauthorized, "unauthorized"},
+	crm.EPAYMENT:      {http.StatusPaymentRequired, "payment-required"},
+	crm.EFORBIDDEN:    {http.StatusForbidden, "forbidden"},
+	crm.ENOTFOUND:     {http.StatusNotFound, "not-found"},
+	crm.ECONFLICT:     {http.StatusConflict, "conflict"},
+	crm.ETOOLARGE:     {http.StatusRequestEntityTooLarge, "payload-too-large"},
+	crm.ERATELIMIT:    {http.StatusTooManyRequests, "rate-limit"},
+	crm.EINTERNAL:     {http.StatusInternalServerError, "server-error"},
+}
+
+func slugOfStatus(status int) string {
+	for _, v := range statusOf {
+		if v.status == status {
+			return v.slug
+		}
+	}
+	switch status {
+	case http.StatusMethodNotAllowed:
+		return "method-not-allowed"
+	case http.StatusUnsupportedMediaType:
+		return "unsupported-media-type"
+	}
+	if status >= 500 {
+		return "server-error"
+	}
+	return "bad-request"
+}
+
+// NewProblem builds a localized problem for a status.
+func NewProblem(ctx context.Context, status int, detail string) *Problem {
+	slug := slugOfStatus(status)
+	lang := LangFrom(ctx)
+	m := MetaFrom(ctx)
+	return &Problem{
+		Type:      ProblemTypeBase + slug,
+		Title:     T(lang, slug),
+		Status:    status,
+		Detail:    detail,
+		Success:   false,
+		Error_:    slug,
+		Message:   detail,
+		RequestID: m.ID,
+	}
+}
+
+// FromError converts any error into a problem. Domain errors keep their
+// code and client-safe message (localized when they name a message key);
+// anything else is logged and answered as a bare 500.
+func FromError(ctx context.Context, err error) *Problem {
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	var de *crm.Error
+	if !errors.As(err, &de) || de.Code == crm.EINTERNAL {
+		slog.ErrorContext(ctx, "internal error", "err", err, "request_id", MetaFrom(ctx).ID)
+		return NewProblem(ctx, http.StatusInternalServerError, Tc(ctx, "internal"))
+	}
+	st := statusOf[de.Code]
+	if st.status == 0 {
+		st = statusOf[crm.EINTERNAL]
+	}
+	detail := de.Message
+	if de.Key != "" && (LangFrom(ctx) != English || detail == "") {
+		detail = Tc(ctx, de.Key, de.Args...)
+	}
+	p = NewProblem(ctx, st.status, detail)
+	if len(de.Fields) > 0 {
+		p.Errors = localizeFields(ctx, de.Fields)
+	}
+	return p
+}
+
+// localizeFields translates field messages that are message keys.
+func localizeFields(ctx context.Context, f map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(f))
+	for k, msgs := range f {
+		for _, m := range msgs {
+			if _, ok := messages[m]; ok {
+				m = Tc(ctx, m)
+			}
+			out[k] = append(out[k], m)
+		}
+	}
+	return out
+}
+
+// installErrorModel makes every error huma produces (validation, bad JSON,
+// oversized bodies, handler errors) one of our problems.
+func installErrorModel() {
+	huma.NewErrorWithContext = func(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
+		ctx := context.Background()
+		instance := ""
+		if hctx != nil {
+			ctx = hctx.Context()
+			instance = hctx.URL().Path
+		}
+		for _, e := range errs {
+			var de *crm.Error
+			var pe *Problem
+			if errors.As(e, &pe) {
+				return pe
+			}
+			if errors.As(e, &de) || status >= 500 {
+				p := FromError(ctx, e)
+				p.Instance = instance
+				return p
+			}
+		}
+		if status >= 500 {
+			slog.ErrorContext(ctx, "internal error", "msg", msg, "request_id", MetaFrom(ctx).ID)
+			p := NewProblem(ctx, status, Tc(ctx, "internal"))
+			p.Instance = instance
+			return p
+		}
+		detail := msg
+		switch {
+		case status == http.StatusRequestEntityTooLarge:
+			detail = Tc(ctx, "too-large", MaxBodyBytes)
+		case status == http.StatusUnprocessableEntity:
+			detail = Tc(ctx, "validation")
+		case status == http.StatusBadRequest && strings.Contains(strings.ToLower(msg), "unmarshal"):
+			detail = Tc(ctx, "malformed")
+		case LangFrom(ctx) != English:
+			detail = T(LangFrom(ctx), slugOfStatus(status))
+		}
+		p := NewProblem(ctx, status, detail)
+		p.Instance = instance
+		for _, e := range errs {
+			field, m := fieldError(ctx, e)
+			if p.Errors == nil {
+				p.Errors = map[string][]string{}
+			}
+			p.Errors[field] = append(p.Errors[field], m)
+		}
+		if status == http.StatusBadRequest && len(p.Errors) > 0 && strings.Contains(strings.ToLower(msg), "unmarshal") {
+			p.Detail, p.Message = Tc(ctx, "malformed"), Tc(ctx, "malformed")
+		}
+		return p
+	}
+}
+
+// fieldError turns a huma error detail into (field, message).
+func fieldError(ctx context.Context, e error) (string, string) {
+	var d *huma.ErrorDetail
+	if !errors.As(e, &d) {
+		return "body", e.Error()
+	}
+	field := d.Location
+	for _, pre := range []string{"body.", "query.", "path.", "header."} {
+		field = strings.TrimPrefix(field, pre)
+	}
+	msg := d.Message
+	if name, ok := strings.CutPrefix(msg, "expected required property "); ok {
+		name = strings.TrimSuffix(name, " to be present")
+		if field == "body" || field == "" {
+			field = name
+		} else {
+			field += "." + name
+		}
+		return field, Tc(ctx, "required")
+	}
+	if field == "" {
+		field = "body"
+	}
+	if LangFrom(ctx) != English {
+		msg = Tc(ctx, "invalid-value") + " (" + msg + ")"
+	}
+	return field, msg
+}
