@@ -1,0 +1,513 @@
+package customers
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"payvand.dev/shared/auth"
+	"payvand.dev/shared/crm"
+	"payvand.dev/shared/ids"
+	"payvand.dev/shared/outbox"
+	"payvand.dev/shared/search"
+	"payvand.dev/shared/store"
+)
+
+// TableSource finds the caller's tenant table from the context.
+type TableSource interface {
+	TenantTable(ctx context.Context) (store.Table, error)
+}
+
+// Service implements crm.CustomerService over the store.
+type Service struct {
+	Tables TableSource
+	Now    func() time.Time
+}
+
+var _ crm.CustomerService = (*Service)(nil)
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func notFound() error {
+	return &crm.Error{Code: crm.ENOTFOUND, Message: "customer not found", Key: "not-found-resource", Args: []any{"customer"}}
+}
+
+func (s *Service) Create(ctx context.Context, c *crm.Customer) (*crm.Customer, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	c.ID = ids.New()
+	c.CreatedAt, c.UpdatedAt, c.Version = now, now, 1
+	if p := auth.PrincipalFrom(ctx); p != nil {
+		c.CreatedBy = p.Subject
+		if c.OwnerID == "" {
+			c.OwnerID = p.Subject
+		}
+	}
+	normalize(c)
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	it, tokens, err := toItem(c)
+	if err != nil {
+		return nil, err
+	}
+	ops := []store.Op{store.PutOp(it, store.NotExists()), counterOp(nil, c, now)}
+	ops = append(ops, tokenOps(c, nil, tokens)...)
+	ops = append(ops, outbox.Op(ctx, "customer.created", map[string]any{"customer": c}))
+	if err := t.TransactWrite(ctx, ops...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func normalize(c *crm.Customer) {
+	if c.Type == "" {
+		c.Type = "B2C"
+		if c.Company != "" || c.Domain != "" {
+			c.Type = "B2B"
+		}
+	}
+	if c.Status == "" {
+		c.Status = "active"
+	}
+	c.Email = strings.ToLower(strings.TrimSpace(c.Email))
+	if c.Tags == nil {
+		c.Tags = []string{}
+	}
+	for i, tag := range c.Tags {
+		c.Tags[i] = strings.TrimSpace(tag)
+	}
+	if c.CustomFields == nil {
+		c.CustomFields = map[string]any{}
+	}
+	if c.Address.City == "" {
+		c.Address.City = c.City
+	}
+	if c.City == "" {
+		c.City = c.Address.City
+	}
+}
+
+func counterOp(old, new *crm.Customer, now time.Time) store.Op {
+	return store.UpdateOp(store.Update{Key: counterKey(), Add: counterDelta(old, new, now)})
+}
+
+// tokenOps writes the search tokens a customer gains and removes those it lost.
+func tokenOps(c *crm.Customer, oldTokens, newTokens []string) []store.Op {
+	var ops []store.Op
+	for _, tok := range oldTokens {
+		if !slices.Contains(newTokens, tok) {
+			ops = append(ops, store.DeleteOp(tokenKey(tok, c.ID)))
+		}
+	}
+	text := searchText(c)
+	for _, tok := range newTokens {
+		// Every token item carries the whole search text, so the other
+		// words of a query are checked in the same read.
+		it := store.KeyItem(tokenKey(tok, c.ID))
+		it["kind"], it["ref"], it["text"] = store.AV(kind), store.AV(c.ID), store.AV(text)
+		ops = append(ops, store.PutOp(it))
+	}
+	return ops
+}
+
+func (s *Service) load(ctx context.Context, t store.Table, id string) (*crm.Customer, []string, error) {
+	if !ids.Valid(id) {
+		return nil, nil, notFound()
+	}
+	it, err := t.Get(ctx, customerKey(id))
+	if crm.ErrorCode(err) == crm.ENOTFOUND {
+		return nil, nil, notFound()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return fromItem(it)
+}
+
+func (s *Service) Get(ctx context.Context, id string) (*crm.Customer, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, _, err := s.load(ctx, t, id)
+	return c, err
+}
+
+// Detail reads the customer's whole item collection in one query.
+func (s *Service) Detail(ctx context.Context, id string) (*crm.CustomerDetail, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ids.Valid(id) {
+		return nil, notFound()
+	}
+	p, err := t.Query(ctx, store.Query{PK: customerKey(id).PK, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	d := &crm.CustomerDetail{Contacts: []json.RawMessage{}, Activities: []json.RawMessage{}, Deals: []json.RawMessage{}, Documents: []json.RawMessage{}}
+	for _, it := range p.Items {
+		sk := store.Str(it, store.SK)
+		if sk == metaSK {
+			if d.Customer, _, err = fromItem(it); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		// Related items keep their API form in "view" (see docs/data-model.md).
+		view := json.RawMessage(store.Str(it, "view"))
+		if !json.Valid(view) {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(sk, "CONTACT#"):
+			d.Contacts = append(d.Contacts, view)
+		case strings.HasPrefix(sk, "ACTIVITY#"):
+			d.Activities = append(d.Activities, view)
+		case strings.HasPrefix(sk, "DEAL#"):
+			d.Deals = append(d.Deals, view)
+		case strings.HasPrefix(sk, "DOCUMENT#"):
+			d.Documents = append(d.Documents, view)
+		}
+	}
+	if d.Customer == nil {
+		return nil, notFound()
+	}
+	return d, nil
+}
+
+func (s *Service) Update(ctx context.Context, id string, patch *crm.CustomerPatch) (*crm.Customer, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	old, oldTokens, err := s.load(ctx, t, id)
+	if err != nil {
+		return nil, err
+	}
+	if patch.Version != nil && *patch.Version != old.Version {
+		return nil, &crm.Error{Code: crm.ECONFLICT, Message: "the customer was changed by someone else; reload and try again", Key: "conflict-version"}
+	}
+	c := *old
+	c.Tags = slices.Clone(old.Tags)
+	patch.Apply(&c)
+	normalize(&c)
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	c.UpdatedAt = now
+	c.Version = old.Version + 1
+	it, tokens, err := toItem(&c)
+	if err != nil {
+		return nil, err
+	}
+	ops := []store.Op{store.PutOp(it, store.VersionIs(old.Version))}
+	if d := counterDelta(old, &c, now); len(d) > 0 {
+		ops = append(ops, store.UpdateOp(store.Update{Key: counterKey(), Add: d}))
+	}
+	ops = append(ops, tokenOps(&c, oldTokens, tokens)...)
+	ops = append(ops, outbox.Op(ctx, "customer.updated", map[string]any{"customer": c, "previous_status": old.Status}))
+	if err := t.TransactWrite(ctx, ops...); err != nil {
+		if crm.ErrorCode(err) == crm.ECONFLICT {
+			return nil, &crm.Error{Code: crm.ECONFLICT, Message: "the customer was changed by someone else; reload and try again", Key: "conflict-version", Err: err}
+		}
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (s *Service) Delete(ctx context.Context, id string) error {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return err
+	}
+	old, oldTokens, err := s.load(ctx, t, id)
+	if err != nil {
+		return err
+	}
+	ops := []store.Op{store.DeleteOp(customerKey(id), store.VersionIs(old.Version)), counterOp(old, nil, s.now())}
+	ops = append(ops, tokenOps(old, oldTokens, nil)...)
+	ops = append(ops, outbox.Op(ctx, "customer.deleted", map[string]any{"customer_id": id}))
+	err = t.TransactWrite(ctx, ops...)
+	if crm.ErrorCode(err) == crm.ECONFLICT {
+		return &crm.Error{Code: crm.ECONFLICT, Message: "the customer was changed while deleting; try again", Key: "conflict-version", Err: err}
+	}
+	return err
+}
+
+// Stats reads the counter item: one read whatever the number of customers.
+func (s *Service) Stats(ctx context.Context) (*crm.CustomerStats, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	it, err := t.Get(ctx, counterKey())
+	if err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
+		return nil, err
+	}
+	st := &crm.CustomerStats{ByType: map[string]int64{}, ByCity: map[string]int64{}, ByStatus: map[string]int64{}}
+	month := s.now().Format("2006-01")
+	var churned int64
+	for attr := range it {
+		n := store.Int(it, attr)
+		if attr == "total" {
+			st.Total = n
+			continue
+		}
+		prefix, v, ok := unfacet(attr)
+		if !ok || n == 0 {
+			continue
+		}
+		switch prefix {
+		case "st":
+			st.ByStatus[v] = n
+		case "ty":
+			st.ByType[v] = n
+		case "ct":
+			st.ByCity[v] = n
+		case "mo":
+			if v == month {
+				st.NewThisMonth = n
+			}
+		case "ch":
+			if v == month {
+				churned = n
+			}
+		}
+	}
+	st.Active = st.ByStatus["active"]
+	// Churn: customers who left "active" this month, over those active at
+	// its start (still active now, plus those who left).
+	if base := st.Active + churned; base > 0 {
+		st.ChurnRate = float64(int64(float64(churned)/float64(base)*10000)) / 100
+	}
+	return st, nil
+}
+
+// counterTotal returns the exact total for a filter set that the counters
+// cover, or -1.
+func counterTotal(it store.Item, f crm.CustomerFilter) int64 {
+	extra := f.OwnerID != "" || f.Industry != "" || f.Tag != "" || f.Source != "" || f.Search != ""
+	set := 0
+	attr := "total"
+	if f.Status != "" {
+		set++
+		attr = facet("st", f.Status)
+	}
+	if f.Type != "" {
+		set++
+		attr = facet("ty", f.Type)
+	}
+	if f.City != "" {
+		set++
+		attr = facet("ct", cityKey(f.City))
+	}
+	if extra || set > 1 {
+		return -1
+	}
+	return store.Int(it, attr)
+}
+
+// List answers from the index that fits the filter best: one query for the
+// page plus one read of the counters for the total (or a count query when
+// the filters are not covered by counters).
+func (s *Service) List(ctx context.Context, f crm.CustomerFilter) (*crm.CustomerPage, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if f.SortBy == "" {
+		f.SortBy, f.Desc = "created_at", true
+	}
+	if f.SortBy != "created_at" && f.SortBy != "name" {
+		return nil, &crm.Error{Code: crm.EVALIDATION, Message: "the given data was invalid", Key: "validation",
+			Fields: map[string][]string{"sort": {"sort by one of: name, -name, created_at, -created_at"}}}
+	}
+	if f.Search != "" {
+		return s.search(ctx, t, f)
+	}
+	q := store.Query{Index: "GSI1", PK: listPK, Reverse: f.Desc, Limit: f.Limit, Offset: f.Offset, Cursor: f.Cursor}
+	var filter []store.Cond
+	switch {
+	case f.SortBy == "name":
+		q.Index = "GSI2"
+		filter = conds(f, "")
+	case f.Status != "":
+		q.Index, q.PK = "GSI3", statusPK(f.Status)
+		filter = conds(f, "status")
+	case f.City != "":
+		q.Index, q.PK = "GSI4", cityPK(cityKey(f.City))
+		filter = conds(f, "city")
+	case f.OwnerID != "":
+		q.Index, q.PK = "GSI5", ownerPK(f.OwnerID)
+		filter = conds(f, "owner")
+	default:
+		filter = conds(f, "")
+	}
+	q.Filter = filter
+	p, err := t.Query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	page := &crm.CustomerPage{NextCursor: p.Cursor}
+	for _, it := range p.Items {
+		c, _, err := fromItem(it)
+		if err != nil {
+			return nil, err
+		}
+		page.Customers = append(page.Customers, c)
+	}
+	counters, err := t.Get(ctx, counterKey())
+	if err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
+		return nil, err
+	}
+	if n := counterTotal(counters, f); n >= 0 {
+		page.Total = int(n)
+	} else {
+		q.Limit, q.Offset, q.Cursor, q.CountOnly = 0, 0, "", true
+		cp, err := t.Query(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		page.Total = cp.Count
+	}
+	return page, nil
+}
+
+// conds are the filters not already answered by the chosen index.
+func conds(f crm.CustomerFilter, indexed string) []store.Cond {
+	var c []store.Cond
+	if f.Status != "" && indexed != "status" {
+		c = append(c, store.Eq("status", f.Status))
+	}
+	if f.City != "" && indexed != "city" {
+		c = append(c, store.Eq("city_key", cityKey(f.City)))
+	}
+	if f.OwnerID != "" && indexed != "owner" {
+		c = append(c, store.Eq("owner_id", f.OwnerID))
+	}
+	if f.Type != "" {
+		c = append(c, store.Eq("type", f.Type))
+	}
+	if f.Industry != "" {
+		c = append(c, store.Eq("industry", f.Industry))
+	}
+	if f.Source != "" {
+		c = append(c, store.Eq("source", f.Source))
+	}
+	if f.Tag != "" {
+		c = append(c, store.Contains("tags", f.Tag))
+	}
+	return c
+}
+
+// maxSearchHits bounds how many matches one search considers.
+const maxSearchHits = 1000
+
+// search finds customers by token prefix: one query on the longest word,
+// the other words checked against each token item's text, then one batch
+// read of the page's customers.
+func (s *Service) search(ctx context.Context, t store.Table, f crm.CustomerFilter) (*crm.CustomerPage, error) {
+	words := search.Tokens(f.Search)
+	if d := search.PhoneDigits(f.Search); len(d) >= 4 && len(words) > 1 {
+		words = []string{d} // a phone number typed with spaces or dashes
+	}
+	if len(words) == 0 {
+		return &crm.CustomerPage{}, nil
+	}
+	longest := words[0]
+	for _, w := range words {
+		if len(w) > len(longest) {
+			longest = w
+		}
+	}
+	filter := []store.Cond{store.Eq("kind", kind)}
+	for _, w := range words {
+		if w != longest {
+			filter = append(filter, store.Contains("text", w))
+		}
+	}
+	k := tokenKey(longest, "")
+	p, err := t.Query(ctx, store.Query{PK: k.PK, SK: store.SKPrefix(longest), Filter: filter, Limit: maxSearchHits})
+	if err != nil {
+		return nil, err
+	}
+	var hits []string
+	seen := map[string]bool{}
+	for _, it := range p.Items {
+		if id := store.Str(it, "ref"); !seen[id] {
+			seen[id] = true
+			hits = append(hits, id)
+		}
+	}
+	// Newest first, or by name once loaded.
+	slices.Sort(hits)
+	if f.Desc && f.SortBy == "created_at" {
+		slices.Reverse(hits)
+	}
+	offset := f.Offset
+	if f.Cursor != "" {
+		if n, err := strconv.Atoi(strings.TrimPrefix(f.Cursor, "o:")); err == nil {
+			offset = n
+		}
+	}
+	others := conds(f, "")
+	needAll := len(others) > 0 || f.SortBy == "name"
+	window := hits
+	if !needAll {
+		window = hits[min(offset, len(hits)):min(offset+f.Limit, len(hits))]
+	}
+	var all []*crm.Customer
+	for start := 0; start < len(window); start += 100 {
+		keys := make([]store.Key, 0, 100)
+		for _, id := range window[start:min(start+100, len(window))] {
+			keys = append(keys, customerKey(id))
+		}
+		items, err := t.BatchGet(ctx, keys)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if !store.EvalAll(others, it) {
+				continue
+			}
+			c, _, err := fromItem(it)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, c)
+		}
+	}
+	page := &crm.CustomerPage{Total: len(hits), Customers: all}
+	if needAll {
+		if f.SortBy == "name" {
+			slices.SortStableFunc(all, func(a, b *crm.Customer) int {
+				r := strings.Compare(search.Normalize(a.Name), search.Normalize(b.Name))
+				if f.Desc {
+					r = -r
+				}
+				return r
+			})
+		}
+		page.Total = len(all)
+		page.Customers = all[min(offset, len(all)):min(offset+f.Limit, len(all))]
+	}
+	if offset+f.Limit < page.Total {
+		page.NextCursor = "o:" + strconv.Itoa(offset+f.Limit)
+	}
+	return page, nil
+}
