@@ -1,11 +1,8 @@
 module payvand.dev/infra
 
-go 1.26
+go 1.26.0
 
-require (
-	payvand.dev/functions v0.0.0
-	payvand.dev/shared v0.0.0
-)
+require payvand.dev/functions v0.0.0
 
 replace (
 	payvand.dev/events => ../events

@@ -241,3 +241,19 @@ type CustomerService interface {
 	List(ctx context.Context, f CustomerFilter) (*CustomerPage, error)
 	Stats(ctx context.Context) (*CustomerStats, error)
 }
+
+// CustomerFilterOptions are the values the list can be filtered by, with
+// the caller's saved filter preferences.
+type CustomerFilterOptions struct {
+	Types    []string       `json:"types"`
+	Statuses []string       `json:"statuses"`
+	Cities   []string       `json:"cities"`
+	Saved    map[string]any `json:"saved_filters"`
+}
+
+// CustomerFilterPreferences stores and reads a user's saved list filters.
+type CustomerFilterPreferences interface {
+	FilterOptions(ctx context.Context) (*CustomerFilterOptions, error)
+	// SaveFilters returns EVALIDATION when filters are too large.
+	SaveFilters(ctx context.Context, filters map[string]any) error
+}

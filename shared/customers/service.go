@@ -82,6 +82,8 @@ func normalize(c *crm.Customer) {
 		c.Status = "active"
 	}
 	c.Email = strings.ToLower(strings.TrimSpace(c.Email))
+	// Phones are kept with ASCII digits whatever keyboard typed them.
+	c.Phone, c.Mobile = asciiDigits(c.Phone), asciiDigits(c.Mobile)
 	if c.Tags == nil {
 		c.Tags = []string{}
 	}
@@ -510,4 +512,16 @@ func (s *Service) search(ctx context.Context, t store.Table, f crm.CustomerFilte
 		page.NextCursor = "o:" + strconv.Itoa(offset+f.Limit)
 	}
 	return page, nil
+}
+
+func asciiDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '۰' && r <= '۹':
+			return '0' + (r - '۰')
+		case r >= '٠' && r <= '٩':
+			return '0' + (r - '٠')
+		}
+		return r
+	}, s)
 }

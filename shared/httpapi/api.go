@@ -45,6 +45,7 @@ type Config struct {
 	Limits         map[string]int // requests per minute per rate class; 0 = off
 	CursorKey      []byte
 	Logger         *slog.Logger
+	CORSOrigins    []string // origins allowed to call with credentials ("*" = any)
 }
 
 // Server is one HTTP API: the mux, the huma API on it and the middleware.
@@ -123,5 +124,5 @@ func Register[I, O any](s *Server, r Route, h func(context.Context, *I) (*O, err
 // Handler returns the whole HTTP handler: recovery, request meta and logs
 // around the mux, and problems for unknown routes.
 func (s *Server) Handler() http.Handler {
-	return s.recoverer(s.requestMeta(s.logRequests(s.routeOrProblem(s.Mux))))
+	return s.recoverer(s.requestMeta(s.logRequests(s.cors(s.routeOrProblem(s.Mux)))))
 }

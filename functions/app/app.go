@@ -1,0 +1,184 @@
+// Package app wires the shared packages into a running API: it opens the
+// store, the signing key and the services from the configuration, and
+// mounts route groups of the manifest on one kernel server. The Lambdas
+// and the local runner both start here.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"payvand.dev/functions/api/authapi"
+	"payvand.dev/functions/api/customersapi"
+	"payvand.dev/functions/api/health"
+	"payvand.dev/functions/manifest"
+	"payvand.dev/shared/auth"
+	"payvand.dev/shared/config"
+	"payvand.dev/shared/crm"
+	"payvand.dev/shared/customers"
+	"payvand.dev/shared/httpapi"
+	"payvand.dev/shared/store"
+	"payvand.dev/shared/store/dynamodb"
+	"payvand.dev/shared/store/embedded"
+	"payvand.dev/shared/tenancy"
+)
+
+// Deps are the long-lived clients of a process, built once at start.
+type Deps struct {
+	Config    config.Config
+	DB        store.DB
+	Control   *tenancy.ControlPlane
+	Tokens    *auth.Tokens
+	Refresh   *auth.RefreshTokens
+	Customers *customers.Service
+	Limiter   httpapi.Limiter
+	key       []byte
+}
+
+// Open builds the dependencies from the configuration.
+func Open(ctx context.Context, cfg config.Config) (*Deps, error) {
+	var db store.DB
+	switch cfg.Store {
+	case "embedded":
+		e, err := embedded.Open(cfg.DataDir, embedded.WithSweep(time.Minute))
+		if err != nil {
+			return nil, err
+		}
+		db = e
+	case "dynamodb":
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("aws config: %w", err)
+		}
+		var opts []func(*ddb.Options)
+		var dopts []dynamodb.Option
+		if cfg.DynamoDBURL != "" {
+			opts = append(opts, func(o *ddb.Options) { o.BaseEndpoint = aws.String(cfg.DynamoDBURL) })
+		}
+		db = dynamodb.New(awsCfg, opts, dopts...)
+	}
+	key, err := signingKey(cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	control := db.Table(cfg.ControlTable)
+	d := &Deps{
+		Config:  cfg,
+		DB:      db,
+		Control: &tenancy.ControlPlane{DB: db, Table: control, TablePrefix: cfg.TablePrefix},
+		Tokens:  auth.NewTokens(key),
+		Refresh: &auth.RefreshTokens{Table: control},
+		Limiter: &httpapi.StoreLimiter{Table: control},
+		key:     key,
+	}
+	d.Customers = &customers.Service{Tables: d.Control}
+	return d, nil
+}
+
+// EnsureControlTable creates the control-plane table when missing (local
+// mode; on AWS the stack creates it).
+func (d *Deps) EnsureControlTable(ctx context.Context) error {
+	ok, err := d.DB.TableExists(ctx, d.Config.ControlTable)
+	if err != nil || ok {
+		return err
+	}
+	err = d.DB.CreateTable(ctx, d.Config.ControlTable)
+	if crm.ErrorCode(err) == crm.ECONFLICT {
+		return nil
+	}
+	return err
+}
+
+// signingKey reads the JWT key from PAYVAND_JWT_KEY, or from a key file in
+// the data directory that is generated on first start.
+func signingKey(cfg config.Config) ([]byte, error) {
+	if cfg.JWTKey != "" {
+		k, err := base64.StdEncoding.DecodeString(cfg.JWTKey)
+		if err != nil || len(k) < 32 {
+			return nil, errors.New("PAYVAND_JWT_KEY must be at least 32 bytes, base64 encoded")
+		}
+		return k, nil
+	}
+	if cfg.Store != "embedded" {
+		return nil, errors.New("PAYVAND_JWT_KEY is required outside the embedded (local) mode")
+	}
+	path := filepath.Join(cfg.DataDir, "jwt.key")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	k := make([]byte, 32)
+	rand.Read(k)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	return k, os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(k)), 0o600)
+}
+
+// Close releases the store.
+func (d *Deps) Close() error { return d.DB.Close() }
+
+// registrars mount each manifest function's routes.
+var registrars = map[string]func(*httpapi.Server, *Deps){
+	"platform":  func(s *httpapi.Server, d *Deps) { health.Register(s, d.Config.Version) },
+	"auth":      func(s *httpapi.Server, d *Deps) { authapi.Register(s, d.authDeps()) },
+	"customers": func(s *httpapi.Server, d *Deps) { customersapi.Register(s, d.Customers) },
+}
+
+func (d *Deps) authDeps() authapi.Deps {
+	return authapi.Deps{Control: d.Control, Tokens: d.Tokens, Refresh: d.Refresh}
+}
+
+// Server mounts the named route groups (all of the manifest when none).
+func (d *Deps) Server(logger *slog.Logger, groups ...string) (*httpapi.Server, error) {
+	if len(groups) == 0 {
+		for _, f := range manifest.Functions {
+			groups = append(groups, f.Name)
+		}
+	}
+	s := httpapi.New(httpapi.Config{
+		Title:     "Payvand API",
+		Version:   d.Config.Version,
+		Auth:      d.Tokens,
+		Limiter:   d.Limiter,
+		Limits:    map[string]int{"general": d.Config.RateGeneral},
+		CursorKey: d.key,
+		Logger:    logger,
+		CORSOrigins: d.Config.CORSOrigins,
+	})
+	for _, g := range groups {
+		reg, ok := registrars[g]
+		if !ok {
+			return nil, fmt.Errorf("route group %q is in no registrar", g)
+		}
+		reg(s, d)
+	}
+	return s, nil
+}
+
+// Handler is Server(...).Handler().
+func (d *Deps) Handler(logger *slog.Logger, groups ...string) (http.Handler, error) {
+	s, err := d.Server(logger, groups...)
+	if err != nil {
+		return nil, err
+	}
+	return s.Handler(), nil
+}

@@ -1,0 +1,14 @@
+// Command customers is the Lambda of the customers route group.
+package main
+
+import (
+	"os"
+
+	"payvand.dev/functions/lambda"
+)
+
+func main() {
+	if err := lambda.Start("customers"); err != nil {
+		os.Exit(1)
+	}
+}
