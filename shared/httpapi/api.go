@@ -124,5 +124,5 @@ func Register[I, O any](s *Server, r Route, h func(context.Context, *I) (*O, err
 // Handler returns the whole HTTP handler: recovery, request meta and logs
 // around the mux, and problems for unknown routes.
 func (s *Server) Handler() http.Handler {
-	return s.recoverer(s.requestMeta(s.logRequests(s.cors(s.routeOrProblem(s.Mux)))))
+	return s.requestMeta(s.logRequests(s.recoverer(s.cors(s.routeOrProblem(s.Mux)))))
 }

@@ -185,6 +185,11 @@ func bearerToken(h string) string {
 
 func (s *Server) fail(hctx huma.Context, p *Problem) {
 	p.Instance = hctx.URL().Path
+	for k, vs := range p.headers {
+		for _, v := range vs {
+			hctx.AppendHeader(k, v)
+		}
+	}
 	huma.WriteErr(s.API, hctx, p.Status, p.Detail, p)
 }
 
