@@ -20,7 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"payvand.dev/functions/api/authapi"
 	"payvand.dev/functions/api/customersapi"
@@ -52,6 +52,16 @@ type Deps struct {
 // Open builds the dependencies from the configuration.
 func Open(ctx context.Context, cfg config.Config) (*Deps, error) {
 	var db store.DB
+	var awsCfg aws.Config
+	if cfg.Store == "dynamodb" || cfg.JWTSecretID != "" {
+		var err error
+		if awsCfg, err = awsconfig.LoadDefaultConfig(ctx); err != nil {
+			return nil, fmt.Errorf("aws config: %w", err)
+		}
+		if cfg.AWSEndpoint != "" {
+			awsCfg.BaseEndpoint = aws.String(cfg.AWSEndpoint)
+		}
+	}
 	switch cfg.Store {
 	case "embedded":
 		e, err := embedded.Open(cfg.DataDir, embedded.WithSweep(time.Minute))
@@ -60,18 +70,9 @@ func Open(ctx context.Context, cfg config.Config) (*Deps, error) {
 		}
 		db = e
 	case "dynamodb":
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("aws config: %w", err)
-		}
-		var opts []func(*ddb.Options)
-		var dopts []dynamodb.Option
-		if cfg.DynamoDBURL != "" {
-			opts = append(opts, func(o *ddb.Options) { o.BaseEndpoint = aws.String(cfg.DynamoDBURL) })
-		}
-		db = dynamodb.New(awsCfg, opts, dopts...)
+		db = dynamodb.New(awsCfg, nil)
 	}
-	key, err := signingKey(cfg)
+	key, err := signingKey(ctx, cfg, awsCfg)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -104,9 +105,19 @@ func (d *Deps) EnsureControlTable(ctx context.Context) error {
 	return err
 }
 
-// signingKey reads the JWT key from PAYVAND_JWT_KEY, or from a key file in
-// the data directory that is generated on first start.
-func signingKey(cfg config.Config) ([]byte, error) {
+// signingKey reads the JWT key from Secrets Manager (AWS), PAYVAND_JWT_KEY,
+// or a key file in the data directory that is generated on first start.
+func signingKey(ctx context.Context, cfg config.Config, awsCfg aws.Config) ([]byte, error) {
+	if cfg.JWTSecretID != "" {
+		out, err := secretsmanager.NewFromConfig(awsCfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(cfg.JWTSecretID)})
+		if err != nil {
+			return nil, fmt.Errorf("read the JWT signing key %s: %w", cfg.JWTSecretID, err)
+		}
+		if out.SecretString == nil || len(*out.SecretString) < 32 {
+			return nil, fmt.Errorf("the JWT signing key %s must be a string of at least 32 characters", cfg.JWTSecretID)
+		}
+		return []byte(*out.SecretString), nil
+	}
 	if cfg.JWTKey != "" {
 		k, err := base64.StdEncoding.DecodeString(cfg.JWTKey)
 		if err != nil || len(k) < 32 {

@@ -14,10 +14,11 @@ type Config struct {
 	Addr          string // PAYVAND_ADDR (local runner)
 	DataDir       string // PAYVAND_DATA_DIR (embedded store)
 	Store         string // PAYVAND_STORE: embedded | dynamodb
-	DynamoDBURL   string // PAYVAND_DYNAMODB_ENDPOINT: non-AWS DynamoDB (moto_server)
+	AWSEndpoint   string // PAYVAND_AWS_ENDPOINT: one endpoint for every AWS client (moto_server in tests)
 	ControlTable  string // PAYVAND_CONTROL_TABLE
 	TablePrefix   string // PAYVAND_TABLE_PREFIX: tenant tables are <prefix><tenant key>
-	JWTKey        string // PAYVAND_JWT_KEY: base64 signing key (else a key file in DataDir)
+	JWTKey        string // PAYVAND_JWT_KEY: base64 signing key
+	JWTSecretID   string // PAYVAND_JWT_SECRET_ID: Secrets Manager secret holding the signing key (AWS)
 	AdminPassword string // PAYVAND_ADMIN_PASSWORD: first admin's password (random when unset)
 	DemoPassword  string // PAYVAND_DEMO_PASSWORD: demo CEO's password (random when unset)
 	RateGeneral   int    // PAYVAND_RATE_LIMIT_GENERAL: requests/min per user, 0 = off
@@ -34,10 +35,11 @@ func FromEnv() (Config, error) {
 		Addr:          env("PAYVAND_ADDR", "127.0.0.1:8080"),
 		DataDir:       env("PAYVAND_DATA_DIR", "./data"),
 		Store:         env("PAYVAND_STORE", "embedded"),
-		DynamoDBURL:   os.Getenv("PAYVAND_DYNAMODB_ENDPOINT"),
+		AWSEndpoint:   os.Getenv("PAYVAND_AWS_ENDPOINT"),
 		ControlTable:  env("PAYVAND_CONTROL_TABLE", "payvand-control"),
 		TablePrefix:   env("PAYVAND_TABLE_PREFIX", "payvand-tenant-"),
 		JWTKey:        os.Getenv("PAYVAND_JWT_KEY"),
+		JWTSecretID:   os.Getenv("PAYVAND_JWT_SECRET_ID"),
 		AdminPassword: os.Getenv("PAYVAND_ADMIN_PASSWORD"),
 		DemoPassword:  os.Getenv("PAYVAND_DEMO_PASSWORD"),
 		Version:       Version,
