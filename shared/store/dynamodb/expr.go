@@ -77,11 +77,8 @@ func (b *exprBuilder) cond(c store.Cond, now time.Time) string {
 	case store.OpContains:
 		return fmt.Sprintf("contains(%s, %s)", b.name(c.Attr), b.value(c.Value))
 	}
+	// DynamoDB's <> is true for a missing attribute, as Cond.Eval is.
 	op := map[store.CondOp]string{store.OpEq: "=", store.OpNe: "<>", store.OpLt: "<", store.OpLe: "<=", store.OpGt: ">", store.OpGe: ">="}[c.Op]
-	if c.Op == store.OpNe {
-		// DynamoDB's <> is true for a missing attribute, as Cond.Eval.
-		return fmt.Sprintf("%s %s %s", b.name(c.Attr), op, b.value(c.Value))
-	}
 	return fmt.Sprintf("%s %s %s", b.name(c.Attr), op, b.value(c.Value))
 }
 

@@ -255,11 +255,8 @@ func (t *table) TransactWrite(ctx context.Context, ops ...store.Op) error {
 	})
 	if err != nil {
 		err = unwrapTx(err)
-		if len(ops) == 1 {
-			if te, ok := err.(*txErr); ok {
-				_ = te
-				return conflict()
-			}
+		if _, ok := err.(*txErr); ok && len(ops) == 1 {
+			return conflict() // a plain Put/Delete reports no operation index
 		}
 		return err
 	}
@@ -400,11 +397,9 @@ func first(c *bolt.Cursor, prefix []byte, q store.Query, start []byte) ([]byte, 
 		return c.Seek(from)
 	}
 	// 0xFF never occurs in UTF-8, so it sorts after every sort key.
-	k, v := c.Seek(append(append([]byte{}, prefix...), 0xFF))
-	if k == nil {
+	if k, _ := c.Seek(append(append([]byte{}, prefix...), 0xFF)); k == nil {
 		return c.Last()
 	}
-	_ = v
 	return c.Prev()
 }
 
