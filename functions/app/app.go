@@ -22,9 +22,6 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"payvand.dev/functions/api/authapi"
-	"payvand.dev/functions/api/customersapi"
-	"payvand.dev/functions/api/health"
 	"payvand.dev/functions/manifest"
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/config"
@@ -147,47 +144,36 @@ func signingKey(ctx context.Context, cfg config.Config, awsCfg aws.Config) ([]by
 // Close releases the store.
 func (d *Deps) Close() error { return d.DB.Close() }
 
-// registrars mount each manifest function's routes.
-var registrars = map[string]func(*httpapi.Server, *Deps){
-	"platform":  func(s *httpapi.Server, d *Deps) { health.Register(s, d.Config.Version) },
-	"auth":      func(s *httpapi.Server, d *Deps) { authapi.Register(s, d.authDeps()) },
-	"customers": func(s *httpapi.Server, d *Deps) { customersapi.Register(s, d.Customers) },
+// Mount registers one route group's routes on a server.
+type Mount struct {
+	Name     string // the manifest function
+	Register func(*httpapi.Server, *Deps)
 }
 
-func (d *Deps) authDeps() authapi.Deps {
-	return authapi.Deps{Control: d.Control, Tokens: d.Tokens, Refresh: d.Refresh}
-}
-
-// Server mounts the named route groups (all of the manifest when none).
-func (d *Deps) Server(logger *slog.Logger, groups ...string) (*httpapi.Server, error) {
-	if len(groups) == 0 {
-		for _, f := range manifest.Functions {
-			groups = append(groups, f.Name)
-		}
-	}
+// Server mounts route groups on one kernel server.
+func (d *Deps) Server(logger *slog.Logger, mounts ...Mount) (*httpapi.Server, error) {
 	s := httpapi.New(httpapi.Config{
-		Title:     "Payvand API",
-		Version:   d.Config.Version,
-		Auth:      d.Tokens,
-		Limiter:   d.Limiter,
-		Limits:    map[string]int{"general": d.Config.RateGeneral},
-		CursorKey: d.key,
-		Logger:    logger,
+		Title:       "Payvand API",
+		Version:     d.Config.Version,
+		Auth:        d.Tokens,
+		Limiter:     d.Limiter,
+		Limits:      map[string]int{"general": d.Config.RateGeneral},
+		CursorKey:   d.key,
+		Logger:      logger,
 		CORSOrigins: d.Config.CORSOrigins,
 	})
-	for _, g := range groups {
-		reg, ok := registrars[g]
-		if !ok {
-			return nil, fmt.Errorf("route group %q is in no registrar", g)
+	for _, m := range mounts {
+		if _, ok := manifest.Lookup(m.Name); !ok {
+			return nil, fmt.Errorf("route group %q is not in the manifest", m.Name)
 		}
-		reg(s, d)
+		m.Register(s, d)
 	}
 	return s, nil
 }
 
 // Handler is Server(...).Handler().
-func (d *Deps) Handler(logger *slog.Logger, groups ...string) (http.Handler, error) {
-	s, err := d.Server(logger, groups...)
+func (d *Deps) Handler(logger *slog.Logger, mounts ...Mount) (http.Handler, error) {
+	s, err := d.Server(logger, mounts...)
 	if err != nil {
 		return nil, err
 	}

@@ -18,10 +18,10 @@ import (
 // serves Lambda invocations with it. It returns only when the function
 // cannot start (logged); main then exits.
 //
-// The platform group mounts every group so that its /api/openapi.json
+// The platform Lambda mounts every group so that its /api/openapi.json
 // describes the whole API; API Gateway routes only its own prefixes to it.
-func Start(group string) error {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("function", group)
+func Start(name string, mounts ...app.Mount) error {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("function", name)
 	slog.SetDefault(logger)
 	cfg, err := config.FromEnv()
 	if err != nil {
@@ -33,11 +33,7 @@ func Start(group string) error {
 		logger.Error("cannot start", "err", err)
 		return err
 	}
-	groups := []string{group}
-	if group == "platform" {
-		groups = nil
-	}
-	h, err := deps.Handler(logger, groups...)
+	h, err := deps.Handler(logger, mounts...)
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		return err

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"payvand.dev/functions/app"
+	"payvand.dev/functions/routes"
 	"payvand.dev/shared/config"
 )
 
@@ -41,7 +42,7 @@ func run(logger *slog.Logger) error {
 	if err := deps.SeedLocal(ctx, os.Stdout); err != nil {
 		return err
 	}
-	h, err := deps.Handler(logger)
+	h, err := deps.Handler(logger, routes.All()...)
 	if err != nil {
 		return err
 	}

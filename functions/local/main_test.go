@@ -85,7 +85,10 @@ func TestLocalRunnerEndToEnd(t *testing.T) {
 		t.Fatalf("update = %+v", updated)
 	}
 	call(t, "DELETE", base+"/api/customers/"+id, tok, "", 200, nil)
-	var problem struct{ Type, Title string; Status int }
+	var problem struct {
+		Type, Title string
+		Status      int
+	}
 	call(t, "GET", base+"/api/customers/"+id, tok, "", 404, &problem)
 	if problem.Status != 404 || problem.Title == "" {
 		t.Fatalf("404 problem = %+v", problem)

@@ -5,10 +5,11 @@ import (
 	"os"
 
 	"payvand.dev/functions/lambda"
+	"payvand.dev/functions/routes"
 )
 
 func main() {
-	if err := lambda.Start("platform"); err != nil {
+	if err := lambda.Start("platform", routes.All()...); err != nil {
 		os.Exit(1)
 	}
 }

@@ -81,13 +81,13 @@ type IDInput struct {
 // ListInput is the list's query.
 type ListInput struct {
 	httpapi.ListParams
-	Status  string `query:"status" enum:"active,inactive,prospect," doc:"Also as filter[status]."`
-	Type    string `query:"type" enum:"B2B,B2C," doc:"Also as filter[type]."`
-	City    string `query:"city" doc:"Also as filter[city]."`
-	OwnerID string `query:"owner_id"`
+	Status   string `query:"status" enum:"active,inactive,prospect," doc:"Also as filter[status]."`
+	Type     string `query:"type" enum:"B2B,B2C," doc:"Also as filter[type]."`
+	City     string `query:"city" doc:"Also as filter[city]."`
+	OwnerID  string `query:"owner_id"`
 	Industry string `query:"industry"`
-	Tag     string `query:"tag"`
-	Source  string `query:"source"`
+	Tag      string `query:"tag"`
+	Source   string `query:"source"`
 }
 
 // SaveFiltersInput saves filter preferences.

@@ -1,9 +1,9 @@
 package customersapi
 
 import (
-	"reflect"
 	"context"
 	"encoding/json"
+	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 

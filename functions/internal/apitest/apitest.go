@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"payvand.dev/functions/app"
+	"payvand.dev/functions/routes"
 	"payvand.dev/shared/config"
 	"payvand.dev/shared/tenancy"
 )
@@ -80,7 +81,7 @@ func New(t testing.TB, opts ...func(*config.Config)) *Env {
 		}
 	}
 	logs := &logBuffer{}
-	h, err := d.Handler(slog.New(slog.NewJSONHandler(logs, nil)))
+	h, err := d.Handler(slog.New(slog.NewJSONHandler(logs, nil)), routes.All()...)
 	if err != nil {
 		t.Fatal(err)
 	}
