@@ -43,6 +43,7 @@ type Deps struct {
 	Refresh   *auth.RefreshTokens
 	Customers *customers.Service
 	Limiter   httpapi.Limiter
+	AWS       aws.Config // zero in local mode
 	key       []byte
 }
 
@@ -82,6 +83,7 @@ func Open(ctx context.Context, cfg config.Config) (*Deps, error) {
 		Tokens:  auth.NewTokens(key),
 		Refresh: &auth.RefreshTokens{Table: control},
 		Limiter: &httpapi.StoreLimiter{Table: control},
+		AWS:     awsCfg,
 		key:     key,
 	}
 	d.Customers = &customers.Service{Tables: d.Control}

@@ -4,13 +4,16 @@ package lambda
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"payvand.dev/functions/app"
+	"payvand.dev/functions/manifest"
 	"payvand.dev/shared/config"
 )
 
@@ -23,6 +26,10 @@ import (
 func Start(name string, mounts ...app.Mount) error {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("function", name)
 	slog.SetDefault(logger)
+	if err := checkEnv(name); err != nil {
+		logger.Error("missing configuration", "err", err)
+		return err
+	}
 	cfg, err := config.FromEnv()
 	if err != nil {
 		logger.Error("invalid configuration", "err", err)
@@ -39,5 +46,24 @@ func Start(name string, mounts ...app.Mount) error {
 		return err
 	}
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+	return nil
+}
+
+// checkEnv refuses to start a function whose manifest resources are not
+// configured, naming every missing variable in one line.
+func checkEnv(name string) error {
+	f, ok := manifest.Lookup(name)
+	if !ok {
+		return fmt.Errorf("function %q is not in the manifest", name)
+	}
+	var missing []string
+	for _, v := range f.RequiredEnv() {
+		if os.Getenv(v) == "" {
+			missing = append(missing, v)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("function %s needs %s", name, strings.Join(missing, ", "))
+	}
 	return nil
 }

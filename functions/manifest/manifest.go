@@ -14,11 +14,19 @@ const (
 	Email        = "ses"
 	SMS          = "sns-sms"
 	JWTSecret    = "jwt-secret"
+	Connections  = "websocket-connections" // post to WebSocket clients
+)
+
+// Kinds of function: behind the HTTP API, or the WebSocket API's handler.
+const (
+	HTTP      = "http"
+	WebSocket = "websocket"
 )
 
 // Function is one Lambda and its share of the API.
 type Function struct {
 	Name      string   // functions/<Name>/main.go → dist/<Name>/bootstrap
+	Kind      string   // HTTP (default) or WebSocket
 	Prefixes  []string // every path starting with one of these is routed here
 	MemoryMB  int
 	TimeoutS  int
@@ -32,14 +40,14 @@ var Functions = []Function{
 		Prefixes:  []string{"/api/health", "/api/openapi", "/api/docs", "/api/schemas"},
 		MemoryMB:  256,
 		TimeoutS:  10,
-		Resources: nil,
+		Resources: []string{JWTSecret},
 	},
 	{
 		Name:      "auth",
 		Prefixes:  []string{"/api/auth", "/api/tenant/auth", "/api/admin/auth"},
 		MemoryMB:  512, // argon2id wants memory and the CPU that comes with it
 		TimeoutS:  10,
-		Resources: []string{ControlTable, TenantTables, JWTSecret},
+		Resources: []string{ControlTable, TenantTables, TenantAdmin, JWTSecret, Email},
 	},
 	{
 		Name:      "customers",
@@ -48,6 +56,24 @@ var Functions = []Function{
 		TimeoutS:  15,
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},
 	},
+	{
+		Name:      "realtime",
+		Kind:      WebSocket,
+		MemoryMB:  256,
+		TimeoutS:  10,
+		Resources: []string{ControlTable, JWTSecret, Connections},
+	},
+}
+
+// HTTPFunctions are the functions behind the HTTP API.
+func HTTPFunctions() []Function {
+	var out []Function
+	for _, f := range Functions {
+		if f.Kind != WebSocket {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Lookup returns the function with a name.
@@ -58,4 +84,33 @@ func Lookup(name string) (Function, bool) {
 		}
 	}
 	return Function{}, false
+}
+
+// Env names the environment variables a resource's function needs. The
+// stack sets exactly these; a Lambda missing one refuses to start.
+var Env = map[string][]string{
+	ControlTable: {"PAYVAND_CONTROL_TABLE"},
+	TenantTables: {"PAYVAND_TABLE_PREFIX"},
+	TenantAdmin:  {"PAYVAND_TABLE_PREFIX"},
+	JWTSecret:    {"PAYVAND_JWT_SECRET_ID"},
+	Documents:    {"PAYVAND_BUCKET"},
+	Bus:          {"PAYVAND_EVENT_BUS"},
+	Email:        {"PAYVAND_SES_IDENTITY", "PAYVAND_MAIL_FROM"},
+	SMS:          nil,
+	Connections:  {"PAYVAND_WS_ENDPOINT"},
+}
+
+// RequiredEnv lists the variables function f needs, without repeats.
+func (f Function) RequiredEnv() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range f.Resources {
+		for _, v := range Env[r] {
+			if !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }

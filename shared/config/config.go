@@ -34,7 +34,7 @@ func FromEnv() (Config, error) {
 	c := Config{
 		Addr:          env("PAYVAND_ADDR", "127.0.0.1:8080"),
 		DataDir:       env("PAYVAND_DATA_DIR", "./data"),
-		Store:         env("PAYVAND_STORE", "embedded"),
+		Store:         env("PAYVAND_STORE", defaultStore()),
 		AWSEndpoint:   os.Getenv("PAYVAND_AWS_ENDPOINT"),
 		ControlTable:  env("PAYVAND_CONTROL_TABLE", "payvand-control"),
 		TablePrefix:   env("PAYVAND_TABLE_PREFIX", "payvand-tenant-"),
@@ -62,4 +62,12 @@ func env(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// defaultStore is DynamoDB inside Lambda and the embedded store elsewhere.
+func defaultStore() string {
+	if os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+		return "dynamodb"
+	}
+	return "embedded"
 }
