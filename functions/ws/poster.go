@@ -8,7 +8,9 @@ import (
 )
 
 // ManagementAPI posts through API Gateway's connection management API.
-type ManagementAPI struct{ Client *apigatewaymanagementapi.Client }
+type ManagementAPI struct {
+	Client *apigatewaymanagementapi.Client
+}
 
 // NewManagementAPI targets the stage's https endpoint.
 func NewManagementAPI(cfg aws.Config, endpoint string) *ManagementAPI {

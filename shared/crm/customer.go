@@ -190,11 +190,11 @@ func oneOf(v string, allowed []string) bool {
 // CustomerFilter selects customers for a list.
 type CustomerFilter struct {
 	Status, Type, City, OwnerID, Industry, Tag, Source string
-	Search                                          string
-	SortBy                                          string // created_at | name | updated_at
-	Desc                                            bool
-	Limit, Offset                                   int
-	Cursor                                          string // store cursor
+	Search                                             string
+	SortBy                                             string // created_at | name | updated_at
+	Desc                                               bool
+	Limit, Offset                                      int
+	Cursor                                             string // store cursor
 }
 
 // CustomerPage is one page of customers with the total that match.

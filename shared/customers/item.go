@@ -26,12 +26,12 @@ import (
 )
 
 const (
-	metaSK      = "#CUSTOMER"
-	listPK      = "CUSTOMERS"
-	counterPK   = "COUNTER#CUSTOMERS"
-	counterSK   = "STATS"
-	kind        = "customer"
-	maxTokens   = 30
+	metaSK    = "#CUSTOMER"
+	listPK    = "CUSTOMERS"
+	counterPK = "COUNTER#CUSTOMERS"
+	counterSK = "STATS"
+	kind      = "customer"
+	maxTokens = 30
 )
 
 func customerKey(id string) store.Key { return store.Key{PK: "CUSTOMER#" + id, SK: metaSK} }

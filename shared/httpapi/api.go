@@ -23,10 +23,10 @@ const MaxBodyBytes = 1 << 20
 type Realm string
 
 const (
-	Public      Realm = "public"       // no credentials
-	AdminOnly   Realm = "admin"        // SaaS admins
-	TenantUsers Realm = "tenant"       // users of a tenant
-	AnyUser     Realm = "any"          // either realm
+	Public      Realm = "public" // no credentials
+	AdminOnly   Realm = "admin"  // SaaS admins
+	TenantUsers Realm = "tenant" // users of a tenant
+	AnyUser     Realm = "any"    // either realm
 )
 
 // Authenticator verifies the credentials of a request.
@@ -99,13 +99,13 @@ func New(cfg Config) *Server {
 // Register adds an operation with its access rules.
 func Register[I, O any](s *Server, r Route, h func(context.Context, *I) (*O, error)) {
 	op := huma.Operation{
-		OperationID:  r.ID,
-		Method:       r.Method,
-		Path:         r.Path,
-		Summary:      r.Summary,
-		Tags:         r.Tags,
+		OperationID:   r.ID,
+		Method:        r.Method,
+		Path:          r.Path,
+		Summary:       r.Summary,
+		Tags:          r.Tags,
 		DefaultStatus: r.Status,
-		MaxBodyBytes: r.MaxBodySize,
+		MaxBodyBytes:  r.MaxBodySize,
 		Metadata: map[string]any{
 			"realm":  r.Realm,
 			"module": r.Module,

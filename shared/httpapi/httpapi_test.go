@@ -27,7 +27,6 @@ func (fakeAuth) Authenticate(_ context.Context, bearer string, _ []*http.Cookie)
 	return &auth.Principal{Realm: auth.RealmTenant, Subject: bearer, TenantKey: "t1", Role: "sales", Modules: []string{"customers"}}, nil
 }
 
-
 type tzOut struct {
 	Body struct {
 		Zone string `json:"zone"`

@@ -31,17 +31,17 @@ func parseLang(h string) Lang {
 // messages holds every client-visible text by key, in English and Persian.
 var messages = map[string][2]string{
 	// problem titles by status slug
-	"bad-request":       {"Bad Request", "درخواست نامعتبر"},
-	"validation-error":  {"Validation Error", "خطای اعتبارسنجی"},
-	"unauthorized":      {"Unauthorized", "احراز هویت لازم است"},
-	"forbidden":         {"Forbidden", "دسترسی غیرمجاز"},
-	"not-found":         {"Not Found", "یافت نشد"},
-	"conflict":          {"Conflict", "تعارض"},
-	"payload-too-large": {"Payload Too Large", "حجم درخواست بیش از حد مجاز است"},
-	"rate-limit":        {"Too Many Requests", "تعداد درخواست‌ها بیش از حد مجاز است"},
-	"payment-required":  {"Payment Required", "اشتراک نیاز به تمدید دارد"},
-	"server-error":      {"Internal Server Error", "خطای داخلی سرور"},
-	"method-not-allowed": {"Method Not Allowed", "این روش مجاز نیست"},
+	"bad-request":            {"Bad Request", "درخواست نامعتبر"},
+	"validation-error":       {"Validation Error", "خطای اعتبارسنجی"},
+	"unauthorized":           {"Unauthorized", "احراز هویت لازم است"},
+	"forbidden":              {"Forbidden", "دسترسی غیرمجاز"},
+	"not-found":              {"Not Found", "یافت نشد"},
+	"conflict":               {"Conflict", "تعارض"},
+	"payload-too-large":      {"Payload Too Large", "حجم درخواست بیش از حد مجاز است"},
+	"rate-limit":             {"Too Many Requests", "تعداد درخواست‌ها بیش از حد مجاز است"},
+	"payment-required":       {"Payment Required", "اشتراک نیاز به تمدید دارد"},
+	"server-error":           {"Internal Server Error", "خطای داخلی سرور"},
+	"method-not-allowed":     {"Method Not Allowed", "این روش مجاز نیست"},
 	"unsupported-media-type": {"Unsupported Media Type", "نوع محتوا پشتیبانی نمی‌شود"},
 
 	// details

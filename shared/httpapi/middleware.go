@@ -149,9 +149,9 @@ type discardWriter struct {
 	status int
 }
 
-func (d *discardWriter) Header() http.Header       { return d.h }
+func (d *discardWriter) Header() http.Header         { return d.h }
 func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (d *discardWriter) WriteHeader(c int)         { d.status = c }
+func (d *discardWriter) WriteHeader(c int)           { d.status = c }
 
 // routeOrProblem answers unknown paths and methods with problems.
 func (s *Server) routeOrProblem(mux *http.ServeMux) http.Handler {
@@ -287,4 +287,3 @@ func TooManyRequests(ctx context.Context, d Decision) *Problem {
 	p.WithHeader("Retry-After", fmt.Sprint(wait))
 	return p
 }
-

@@ -102,10 +102,10 @@ type Op struct {
 	Cond   []Cond // for Put, Delete and Check; Update carries its own
 }
 
-func PutOp(item Item, conds ...Cond) Op    { return Op{Put: item, Cond: conds} }
-func UpdateOp(u Update) Op                 { return Op{Update: &u} }
-func DeleteOp(key Key, conds ...Cond) Op   { return Op{Delete: &key, Cond: conds} }
-func CheckOp(key Key, conds ...Cond) Op    { return Op{Check: &key, Cond: conds} }
+func PutOp(item Item, conds ...Cond) Op  { return Op{Put: item, Cond: conds} }
+func UpdateOp(u Update) Op               { return Op{Update: &u} }
+func DeleteOp(key Key, conds ...Cond) Op { return Op{Delete: &key, Cond: conds} }
+func CheckOp(key Key, conds ...Cond) Op  { return Op{Check: &key, Cond: conds} }
 
 // Key returns the key the op touches.
 func (o Op) Key() Key {
@@ -182,13 +182,13 @@ type SKCond struct {
 	A, B string
 }
 
-func SKEquals(v string) SKCond      { return SKCond{Op: SKEq, A: v} }
-func SKPrefix(p string) SKCond      { return SKCond{Op: SKBeginsWith, A: p} }
+func SKEquals(v string) SKCond       { return SKCond{Op: SKEq, A: v} }
+func SKPrefix(p string) SKCond       { return SKCond{Op: SKBeginsWith, A: p} }
 func SKBetweenOf(a, b string) SKCond { return SKCond{Op: SKBetween, A: a, B: b} }
-func SKLess(v string) SKCond        { return SKCond{Op: SKLt, A: v} }
-func SKLessEq(v string) SKCond      { return SKCond{Op: SKLe, A: v} }
-func SKGreater(v string) SKCond     { return SKCond{Op: SKGt, A: v} }
-func SKGreaterEq(v string) SKCond   { return SKCond{Op: SKGe, A: v} }
+func SKLess(v string) SKCond         { return SKCond{Op: SKLt, A: v} }
+func SKLessEq(v string) SKCond       { return SKCond{Op: SKLe, A: v} }
+func SKGreater(v string) SKCond      { return SKCond{Op: SKGt, A: v} }
+func SKGreaterEq(v string) SKCond    { return SKCond{Op: SKGe, A: v} }
 
 // Match reports whether sk satisfies the condition (byte order, as DynamoDB).
 func (c SKCond) Match(sk string) bool {

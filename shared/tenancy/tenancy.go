@@ -49,8 +49,10 @@ type Admin struct {
 }
 
 // Key builders of the control-plane table.
-func tenantKey(key string) store.Key     { return store.Key{PK: "TENANT#" + key, SK: "TENANT"} }
-func adminKey(username string) store.Key { return store.Key{PK: "ADMIN#" + strings.ToLower(username), SK: "ADMIN"} }
+func tenantKey(key string) store.Key { return store.Key{PK: "TENANT#" + key, SK: "TENANT"} }
+func adminKey(username string) store.Key {
+	return store.Key{PK: "ADMIN#" + strings.ToLower(username), SK: "ADMIN"}
+}
 func loginKey(email, tenant string) store.Key {
 	return store.Key{PK: "LOGIN#" + strings.ToLower(email), SK: "TENANT#" + tenant}
 }

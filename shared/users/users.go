@@ -79,8 +79,10 @@ func (u *User) Permissions() []string {
 	return out
 }
 
-func userKey(id string) store.Key     { return store.Key{PK: "USER#" + id, SK: "USER"} }
-func emailKey(email string) store.Key { return store.Key{PK: "USEREMAIL#" + NormalizeEmail(email), SK: "USEREMAIL"} }
+func userKey(id string) store.Key { return store.Key{PK: "USER#" + id, SK: "USER"} }
+func emailKey(email string) store.Key {
+	return store.Key{PK: "USEREMAIL#" + NormalizeEmail(email), SK: "USEREMAIL"}
+}
 
 // NormalizeEmail is the form emails are compared in.
 func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }

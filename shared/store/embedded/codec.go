@@ -14,18 +14,18 @@ import (
 // at full precision.
 
 type wireValue struct {
-	S    *string                `json:"S,omitempty"`
-	N    *string                `json:"N,omitempty"`
-	B    []byte                 `json:"B,omitempty"`
-	BOOL *bool                  `json:"BOOL,omitempty"`
-	NULL bool                   `json:"NULL,omitempty"`
-	L    []wireValue            `json:"L,omitempty"`
-	M    map[string]wireValue   `json:"M,omitempty"`
-	SS   []string               `json:"SS,omitempty"`
-	NS   []string               `json:"NS,omitempty"`
-	BS   [][]byte               `json:"BS,omitempty"`
-	IsL  bool                   `json:"isL,omitempty"` // distinguishes an empty list
-	IsM  bool                   `json:"isM,omitempty"` // distinguishes an empty map
+	S    *string              `json:"S,omitempty"`
+	N    *string              `json:"N,omitempty"`
+	B    []byte               `json:"B,omitempty"`
+	BOOL *bool                `json:"BOOL,omitempty"`
+	NULL bool                 `json:"NULL,omitempty"`
+	L    []wireValue          `json:"L,omitempty"`
+	M    map[string]wireValue `json:"M,omitempty"`
+	SS   []string             `json:"SS,omitempty"`
+	NS   []string             `json:"NS,omitempty"`
+	BS   [][]byte             `json:"BS,omitempty"`
+	IsL  bool                 `json:"isL,omitempty"` // distinguishes an empty list
+	IsM  bool                 `json:"isM,omitempty"` // distinguishes an empty map
 }
 
 func encodeItem(it store.Item) ([]byte, error) {

@@ -441,5 +441,3 @@ func pastRange(c store.SKCond, sk string, reverse bool) bool {
 	}
 	return false
 }
-
-

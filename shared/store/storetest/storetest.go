@@ -224,7 +224,7 @@ func testQuerySK(t *testing.T, db store.DB, _ *Clock) {
 	ctx := context.Background()
 	tb := newTable(t, db)
 	seed(t, tb, "P", "a#1", "a#2", "b#1", "b#2", "c#1")
-	seed(t, tb, "Q", "a#1") // another partition never leaks in
+	seed(t, tb, "Q", "a#1")  // another partition never leaks in
 	seed(t, tb, "P2", "a#1") // nor one whose name starts the same
 	cases := []struct {
 		c    store.SKCond

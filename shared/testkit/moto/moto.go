@@ -82,8 +82,8 @@ func Stop() {
 // Config returns an AWS config with static test credentials for moto.
 func Config() aws.Config {
 	return aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+		Region:           "us-east-1",
+		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
 		RetryMaxAttempts: 3,
 	}
 }
