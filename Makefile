@@ -5,10 +5,14 @@ MODULES := shared events functions infra
 FUNCTIONS := $(shell sed -n 's/^[[:space:]]*Name:[[:space:]]*"\([a-z0-9-]*\)".*/\1/p' functions/manifest/manifest.go)
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X payvand.dev/shared/config.Version=$(VERSION)
+STAGE ?= dev
 export TMPDIR ?= /tmp
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+# jsii unpacks the CDK's JavaScript here, not in the home directory.
+export JSII_RUNTIME_PACKAGE_CACHE_ROOT ?= $(TMPDIR)/payvand-jsii-cache
+CDK := .cdk/node_modules/.bin/cdk
 
-.PHONY: help build run test test-aws vet bench synth clean
+.PHONY: help build run test test-aws vet bench synth deploy destroy coldstart clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -36,8 +40,21 @@ test-aws: ## only the DynamoDB backend tests against moto_server
 bench: ## benchmarks (create+get customer through the HTTP stack)
 	cd functions && $(GO) test -run '^$$' -bench . -benchmem ./api/customersapi/
 
-synth: ## (the CDK app arrives with the infra issue) check the manifest it is built from
-	$(GO) run ./infra
+synth: build ## synthesize the CloudFormation template into cdk.out/ (offline; STAGE=dev|prod)
+	CDK_OUTDIR=cdk.out $(GO) run ./infra
+	@ls -l cdk.out/*.template.json
+
+$(CDK):
+	npm install --no-save --no-audit --no-fund --prefix .cdk aws-cdk@2
+
+deploy: build $(CDK) ## deploy to the AWS account of your credentials (run `$(CDK) bootstrap` once per account/region)
+	$(CDK) deploy -c stage=$(STAGE) --require-approval broadening
+
+destroy: $(CDK) ## delete the stack (prod keeps its table, bucket and logs)
+	$(CDK) destroy -c stage=$(STAGE)
+
+coldstart: ## cold-start benchmark of every Lambda against a hello-world Lambda (see bench/README.md)
+	cd bench/coldstart && GOWORK=off $(GO) run . -root ../..
 
 clean: ## remove build outputs
-	rm -rf dist cdk.out
+	rm -rf dist cdk.out .cdk

@@ -1,37 +1,51 @@
-// Command infra is the home of the CDK app (issue 3). Until it lands it
-// checks the route manifest the app will be built from: `go run ./infra`.
+// Command infra is the Payvand CDK app (cdk.json runs it; `make synth`
+// writes cdk.out/). Context: -c stage=dev|prod, corsOrigins, sesIdentity,
+// mailFrom, alarmEmail.
 package main
 
 import (
-	"fmt"
 	"os"
+	"strings"
 
-	"payvand.dev/functions/manifest"
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"payvand.dev/infra/stack"
 )
 
 func main() {
-	if err := check(manifest.Functions); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	for _, f := range manifest.Functions {
-		fmt.Printf("%-10s %4d MB %3ds %v\n", f.Name, f.MemoryMB, f.TimeoutS, f.Prefixes)
-	}
+	defer jsii.Close()
+	app := awscdk.NewApp(nil)
+	props := PropsFromContext(app)
+	stack.New(app, "Payvand-"+props.Stage, props)
+	app.Synth(nil)
 }
 
-// check refuses a manifest that API Gateway could not route unambiguously.
-func check(fns []manifest.Function) error {
-	owner := map[string]string{}
-	for _, f := range fns {
-		if f.Name == "" || f.MemoryMB < 128 || f.TimeoutS < 1 || len(f.Prefixes) == 0 {
-			return fmt.Errorf("manifest: function %q needs a name, memory ≥128 MB, a timeout and prefixes", f.Name)
+// PropsFromContext reads the stack settings from CDK context.
+func PropsFromContext(app awscdk.App) *stack.Props {
+	ctx := func(k, def string) string {
+		if v, ok := app.Node().TryGetContext(jsii.String(k)).(string); ok && v != "" {
+			return v
 		}
-		for _, p := range f.Prefixes {
-			if o, dup := owner[p]; dup {
-				return fmt.Errorf("manifest: prefix %s is routed to both %s and %s", p, o, f.Name)
-			}
-			owner[p] = f.Name
-		}
+		return def
 	}
-	return nil
+	stage := ctx("stage", "dev")
+	if stage != "dev" && stage != "prod" {
+		panic("context stage must be dev or prod, not " + stage)
+	}
+	var env *awscdk.Environment
+	// The CLI sets these from the credentials; offline synth leaves the
+	// stack environment-agnostic.
+	if acct, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); acct != "" && region != "" {
+		env = &awscdk.Environment{Account: jsii.String(acct), Region: jsii.String(region)}
+	}
+	return &stack.Props{
+		StackProps:  awscdk.StackProps{Env: env},
+		Stage:       stage,
+		CodeDir:     ctx("codeDir", "dist"),
+		CORSOrigins: strings.Split(ctx("corsOrigins", "http://localhost:5173"), ","),
+		SESIdentity: ctx("sesIdentity", "payvand.example"),
+		MailFrom:    ctx("mailFrom", "no-reply@payvand.example"),
+		AlarmEmail:  ctx("alarmEmail", ""),
+	}
 }

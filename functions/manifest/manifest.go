@@ -36,8 +36,9 @@ type Function struct {
 // Functions lists every route group.
 var Functions = []Function{
 	{
-		Name:      "platform",
-		Prefixes:  []string{"/api/health", "/api/openapi", "/api/docs", "/api/schemas"},
+		Name: "platform",
+		// API Gateway matches whole path segments, hence the file names.
+		Prefixes:  []string{"/api/health", "/api/openapi.json", "/api/openapi.yaml", "/api/docs", "/api/schemas"},
 		MemoryMB:  256,
 		TimeoutS:  10,
 		Resources: []string{JWTSecret},

@@ -1,0 +1,102 @@
+package stack
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+
+	"payvand.dev/functions/manifest"
+)
+
+// function is one Lambda of the manifest.
+type function struct {
+	spec manifest.Function
+	fn   awslambda.Function
+}
+
+// newFunctions makes a Lambda per manifest function, with the environment
+// and the grants its resources ask for and nothing else.
+func newFunctions(st awscdk.Stack, p *Props, d *data, s *secrets, docs *documents, b *bus) []*function {
+	var out []*function
+	for _, spec := range p.Functions {
+		logs := awslogs.NewLogGroup(st, id(spec.Name, "logs"), &awslogs.LogGroupProps{
+			LogGroupName:  jsii.String("/aws/lambda/" + p.Name(spec.Name)),
+			Retention:     awslogs.RetentionDays_ONE_MONTH,
+			RemovalPolicy: p.removal(),
+		})
+		env := map[string]*string{"PAYVAND_STAGE": jsii.String(p.Stage), "PAYVAND_STORE": jsii.String("dynamodb")}
+		fn := awslambda.NewFunction(st, id(spec.Name, "fn"), &awslambda.FunctionProps{
+			FunctionName:  jsii.String(p.Name(spec.Name)),
+			Description:   jsii.String("Payvand " + spec.Name + " (" + strings.Join(spec.Prefixes, " ") + ")"),
+			Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
+			Architecture:  awslambda.Architecture_ARM_64(),
+			Handler:       jsii.String("bootstrap"),
+			Code:          awslambda.Code_FromAsset(jsii.String(codePath(p, spec.Name)), nil),
+			MemorySize:    jsii.Number(float64(spec.MemoryMB)),
+			Timeout:       awscdk.Duration_Seconds(jsii.Number(float64(spec.TimeoutS))),
+			LogGroup:      logs,
+			LoggingFormat: awslambda.LoggingFormat_JSON,
+			// Structured JSON logs carry request ids and storage counts;
+			// X-Ray would need PutTraceSegments on "*".
+			Tracing: awslambda.Tracing_DISABLED,
+		})
+		for _, r := range spec.Resources {
+			grant(st, p, fn, r, env, d, s, docs, b)
+		}
+		for k, v := range env {
+			fn.AddEnvironment(jsii.String(k), v, nil)
+		}
+		out = append(out, &function{spec: spec, fn: fn})
+	}
+	return out
+}
+
+// grant gives fn one manifest resource: its IAM permissions and the
+// environment variables that name it (manifest.Env).
+func grant(st awscdk.Stack, p *Props, fn awslambda.Function, resource string, env map[string]*string, d *data, s *secrets, docs *documents, b *bus) {
+	switch resource {
+	case manifest.ControlTable:
+		d.control.GrantReadWriteData(fn)
+		env["PAYVAND_CONTROL_TABLE"] = d.control.TableName()
+	case manifest.TenantTables:
+		fn.AddToRolePolicy(d.tenantData())
+		env["PAYVAND_TABLE_PREFIX"] = jsii.String(p.TenantTablePrefix())
+	case manifest.TenantAdmin:
+		fn.AddToRolePolicy(d.tenantAdmin())
+		env["PAYVAND_TABLE_PREFIX"] = jsii.String(p.TenantTablePrefix())
+	case manifest.JWTSecret:
+		s.jwt.GrantRead(fn, nil)
+		env["PAYVAND_JWT_SECRET_ID"] = s.jwt.SecretArn()
+	case manifest.Documents:
+		docs.bucket.GrantReadWrite(fn, nil)
+		env["PAYVAND_BUCKET"] = docs.bucket.BucketName()
+	case manifest.Bus:
+		b.bus.GrantPutEventsTo(fn, nil)
+		env["PAYVAND_EVENT_BUS"] = b.bus.EventBusName()
+	case manifest.Email:
+		identity := st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ses"), Resource: jsii.String("identity"), ResourceName: jsii.String(p.SESIdentity)})
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("SendMailFromIdentity"),
+			Actions:   jsii.Strings("ses:SendEmail", "ses:SendRawEmail"),
+			Resources: &[]*string{identity},
+		}))
+		env["PAYVAND_SES_IDENTITY"] = jsii.String(p.SESIdentity)
+		env["PAYVAND_MAIL_FROM"] = jsii.String(p.MailFrom)
+	case manifest.SMS:
+		// SMS to a phone number has no resource ARN: AWS requires "*" here,
+		// the only such grant in the stack.
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("SendSMS"),
+			Actions:   jsii.Strings("sns:Publish"),
+			Resources: jsii.Strings("*"),
+		}))
+	case manifest.Connections:
+		// granted by the WebSocket API once it exists (websocket.go)
+	default:
+		must(false, "manifest resource %q has no grant in the stack", resource)
+	}
+}

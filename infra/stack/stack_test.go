@@ -1,0 +1,273 @@
+package stack_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"payvand.dev/functions/manifest"
+	"payvand.dev/infra/stack"
+)
+
+// synth builds the stack for a stage into the test's temp dir (with fake
+// bootstraps) and returns its template as assertions and as JSON.
+func synth(t *testing.T, stage string) (assertions.Template, map[string]any) {
+	t.Helper()
+	dir := t.TempDir()
+	code := filepath.Join(dir, "dist")
+	for _, f := range manifest.Functions {
+		os.MkdirAll(filepath.Join(code, f.Name), 0o755)
+		os.WriteFile(filepath.Join(code, f.Name, "bootstrap"), []byte("#!/bin/sh\n"), 0o755)
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
+	st := stack.New(app, "Test", &stack.Props{
+		StackProps:  awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-central-1")}},
+		Stage:       stage,
+		CodeDir:     code,
+		CORSOrigins: []string{"https://app.example.com"},
+		SESIdentity: "example.com",
+		MailFrom:    "no-reply@example.com",
+	})
+	tpl := assertions.Template_FromStack(st, nil)
+	var doc map[string]any
+	b, _ := json.Marshal(tpl.ToJSON())
+	json.Unmarshal(b, &doc)
+	return tpl, doc
+}
+
+// check runs one assertion; the assertions package panics on failure,
+// which would abort the whole test binary, so the panic becomes an error
+// with the assertion's name.
+func check(t *testing.T, what string, fn func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: %v", what, r)
+		}
+	}()
+	fn()
+}
+
+func resources(doc map[string]any, typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range doc["Resources"].(map[string]any) {
+		m := r.(map[string]any)
+		if m["Type"] == typ {
+			out[id] = m
+		}
+	}
+	return out
+}
+
+func props(r map[string]any) map[string]any { p, _ := r["Properties"].(map[string]any); return p }
+
+func TestEveryManifestFunctionIsAnArmLambda(t *testing.T) {
+	tpl, _ := synth(t, "dev")
+	for _, f := range manifest.Functions {
+		check(t, "function "+f.Name, func() {
+			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+				"FunctionName":  "payvand-dev-" + f.Name,
+				"Runtime":       "provided.al2023",
+				"Architectures": []any{"arm64"},
+				"Handler":       "bootstrap",
+				"MemorySize":    f.MemoryMB,
+				"Timeout":       f.TimeoutS,
+				"LoggingConfig": assertions.Match_ObjectLike(&map[string]any{"LogFormat": "JSON"}),
+			})
+		})
+	}
+	check(t, "log retention", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"LogGroupName": "/aws/lambda/payvand-dev-customers", "RetentionInDays": 30})
+	})
+}
+
+func TestEveryPrefixRoutesToItsFunction(t *testing.T) {
+	_, doc := synth(t, "dev")
+	fnByLogical := map[string]string{}
+	for id, r := range resources(doc, "AWS::Lambda::Function") {
+		fnByLogical[id] = props(r)["FunctionName"].(string)
+	}
+	integTarget := map[string]string{}
+	for id, r := range resources(doc, "AWS::ApiGatewayV2::Integration") {
+		uri, _ := json.Marshal(props(r)["IntegrationUri"])
+		for fid, name := range fnByLogical {
+			if strings.Contains(string(uri), `"`+fid+`"`) {
+				integTarget[id] = name
+			}
+		}
+	}
+	routes := map[string]string{}
+	for _, r := range resources(doc, "AWS::ApiGatewayV2::Route") {
+		target, _ := json.Marshal(props(r)["Target"])
+		for iid, name := range integTarget {
+			if strings.Contains(string(target), `"`+iid+`"`) {
+				routes[props(r)["RouteKey"].(string)] = name
+			}
+		}
+	}
+	for _, f := range manifest.HTTPFunctions() {
+		for _, p := range f.Prefixes {
+			for _, key := range []string{"ANY " + p, "ANY " + p + "/{proxy+}"} {
+				if routes[key] != "payvand-dev-"+f.Name {
+					t.Errorf("route %q goes to %q, want payvand-dev-%s", key, routes[key], f.Name)
+				}
+			}
+		}
+	}
+	for _, k := range []string{"$connect", "$disconnect", "$default"} {
+		if routes[k] != "payvand-dev-realtime" {
+			t.Errorf("WebSocket route %s goes to %q", k, routes[k])
+		}
+	}
+}
+
+// allowedStar are the only actions AWS does not let us scope to a resource.
+var allowedStar = []string{"sns:Publish"}
+
+func TestNoIAMStatementOnEveryResource(t *testing.T) {
+	_, doc := synth(t, "dev")
+	for id, r := range resources(doc, "AWS::IAM::Policy") {
+		for _, s := range props(r)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			st := s.(map[string]any)
+			res := fmt.Sprint(st["Resource"])
+			if res == "*" || strings.Contains(res, "[*]") || strings.Contains(res, " * ") {
+				for _, a := range asList(st["Action"]) {
+					if !slices.Contains(allowedStar, a) {
+						t.Errorf("policy %s grants %s on *", id, a)
+					}
+				}
+			}
+		}
+	}
+}
+
+func asList(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			out = append(out, fmt.Sprint(e))
+		}
+		return out
+	}
+	return nil
+}
+
+func TestTenantTablesAreScopedToTheirPrefix(t *testing.T) {
+	_, doc := synth(t, "dev")
+	found := map[string]bool{}
+	for _, r := range resources(doc, "AWS::IAM::Policy") {
+		for _, s := range props(r)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			st := s.(map[string]any)
+			sid, _ := st["Sid"].(string)
+			if sid != "TenantTablesData" && sid != "TenantTablesProvisioning" {
+				continue
+			}
+			found[sid] = true
+			res, _ := json.Marshal(st["Resource"])
+			if !strings.Contains(string(res), ":table/payvand-dev-tenant-*") || !strings.Contains(string(res), ":table/payvand-dev-tenant-*/index/*") {
+				t.Errorf("%s resources %s are not the tenant prefix", sid, res)
+			}
+			if sid == "TenantTablesProvisioning" && !slices.Contains(asList(st["Action"]), "dynamodb:CreateTable") {
+				t.Errorf("provisioning cannot create tables")
+			}
+		}
+	}
+	if !found["TenantTablesData"] || !found["TenantTablesProvisioning"] {
+		t.Fatalf("tenant table statements missing: %v", found)
+	}
+}
+
+func TestDataIsProtected(t *testing.T) {
+	tpl, _ := synth(t, "dev")
+	check(t, "bucket blocks public access", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
+			"PublicAccessBlockConfiguration": map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
+			"VersioningConfiguration":        map[string]any{"Status": "Enabled"},
+		})
+	})
+	check(t, "bucket policy denies plain http", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::S3::BucketPolicy"), map[string]any{
+			"PolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+				assertions.Match_ObjectLike(&map[string]any{"Effect": "Deny", "Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}}}),
+			})}),
+		})
+	})
+	check(t, "control table PITR, TTL, on-demand, 5 GSIs", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+			"TableName":                        "payvand-dev-control",
+			"BillingMode":                      "PAY_PER_REQUEST",
+			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+			"TimeToLiveSpecification":          map[string]any{"AttributeName": "ttl", "Enabled": true},
+			"GlobalSecondaryIndexes":           assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"IndexName": "GSI5"})}),
+		})
+	})
+	prod, _ := synth(t, "prod")
+	check(t, "prod retains the table", func() {
+		prod.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{"DeletionPolicy": "Retain",
+			"Properties": assertions.Match_ObjectLike(&map[string]any{"DeletionProtectionEnabled": true})})
+	})
+	check(t, "prod retains the bucket", func() {
+		prod.HasResource(jsii.String("AWS::S3::Bucket"), map[string]any{"DeletionPolicy": "Retain"})
+	})
+}
+
+func TestAlarmsAndOperations(t *testing.T) {
+	tpl, doc := synth(t, "dev")
+	want := 2*len(manifest.Functions) + 3
+	if n := len(resources(doc, "AWS::CloudWatch::Alarm")); n != want {
+		t.Errorf("%d alarms, want %d (errors and throttles per function, API 5xx rate, control throttles, DLQ depth)", n, want)
+	}
+	for id, r := range resources(doc, "AWS::CloudWatch::Alarm") {
+		if len(asList(props(r)["AlarmActions"])) == 0 {
+			t.Errorf("alarm %s notifies nobody", id)
+		}
+	}
+	check(t, "stage throttling and JSON access logs", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Stage"), map[string]any{
+			"StageName":            "$default",
+			"DefaultRouteSettings": map[string]any{"ThrottlingBurstLimit": 500, "ThrottlingRateLimit": 1000},
+			"AccessLogSettings":    assertions.Match_ObjectLike(&map[string]any{"Format": assertions.Match_StringLikeRegexp(jsii.String(`^\{"requestId":"\$context.requestId"`))}),
+		})
+	})
+	check(t, "event bus archive", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Archive"), map[string]any{"RetentionDays": 30})
+	})
+	check(t, "backup schedule slot", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{"ScheduleExpression": "cron(30 2 * * ? *)"})
+	})
+	check(t, "dead-letter queue", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), map[string]any{"MessageRetentionPeriod": 1209600})
+	})
+	check(t, "JWT secret is generated, not written in the template", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SecretsManager::Secret"), map[string]any{
+			"GenerateSecretString": map[string]any{"PasswordLength": 64, "ExcludePunctuation": true},
+		})
+	})
+	ses := 0
+	for _, r := range resources(doc, "AWS::IAM::Policy") {
+		for _, s := range props(r)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			st := s.(map[string]any)
+			if st["Sid"] != "SendMailFromIdentity" {
+				continue
+			}
+			ses++
+			if res, _ := json.Marshal(st["Resource"]); !strings.Contains(string(res), ":identity/example.com") {
+				t.Errorf("SES grant %s is not the configured identity", res)
+			}
+		}
+	}
+	if ses == 0 {
+		t.Error("no function may send mail")
+	}
+}
