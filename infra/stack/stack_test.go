@@ -11,6 +11,9 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 
 	"payvand.dev/functions/manifest"
@@ -270,4 +273,29 @@ func TestAlarmsAndOperations(t *testing.T) {
 	if ses == 0 {
 		t.Error("no function may send mail")
 	}
+}
+
+func TestConsumersRouteDetailTypesWithADeadLetterQueue(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "fn"), 0o755)
+	os.WriteFile(filepath.Join(dir, "fn", "bootstrap"), []byte("x"), 0o755)
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "out"))})
+	st := awscdk.NewStack(app, jsii.String("Consumers"), nil)
+	bus := awsevents.NewEventBus(st, jsii.String("Bus"), nil)
+	dlq := awssqs.NewQueue(st, jsii.String("DLQ"), nil)
+	fn := awslambda.NewFunction(st, jsii.String("Notifier"), &awslambda.FunctionProps{
+		Runtime: awslambda.Runtime_PROVIDED_AL2023(), Handler: jsii.String("bootstrap"),
+		Code: awslambda.Code_FromAsset(jsii.String(filepath.Join(dir, "fn")), nil),
+	})
+	stack.NewConsumers(st, "Consumers", bus, dlq).Add("notifications", []string{"customer.created", "task.assigned"}, fn)
+	tpl := assertions.Template_FromStack(st, nil)
+	check(t, "consumer rule", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"EventPattern": map[string]any{"source": []any{"payvand"}, "detail-type": []any{"customer.created", "task.assigned"}},
+			"Targets": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+				"DeadLetterConfig": assertions.Match_ObjectLike(&map[string]any{}),
+				"RetryPolicy":      map[string]any{"MaximumRetryAttempts": 8, "MaximumEventAgeInSeconds": 21600},
+			})}),
+		})
+	})
 }
