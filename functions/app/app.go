@@ -44,7 +44,7 @@ type Deps struct {
 	Customers *customers.Service
 	Limiter   httpapi.Limiter
 	AWS       aws.Config // zero in local mode
-	key       []byte
+	key       auth.KeySource
 }
 
 // Open builds the dependencies from the configuration.
@@ -70,7 +70,7 @@ func Open(ctx context.Context, cfg config.Config) (*Deps, error) {
 	case "dynamodb":
 		db = dynamodb.New(awsCfg, nil)
 	}
-	key, err := signingKey(ctx, cfg, awsCfg)
+	key, err := signingKey(cfg, awsCfg)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -80,7 +80,7 @@ func Open(ctx context.Context, cfg config.Config) (*Deps, error) {
 		Config:  cfg,
 		DB:      db,
 		Control: &tenancy.ControlPlane{DB: db, Table: control, TablePrefix: cfg.TablePrefix},
-		Tokens:  auth.NewTokens(key),
+		Tokens:  auth.NewTokensFrom(key),
 		Refresh: &auth.RefreshTokens{Table: control},
 		Limiter: &httpapi.StoreLimiter{Table: control},
 		AWS:     awsCfg,
@@ -104,19 +104,32 @@ func (d *Deps) EnsureControlTable(ctx context.Context) error {
 	return err
 }
 
-// signingKey reads the JWT key from Secrets Manager (AWS), PAYVAND_JWT_KEY,
-// or a key file in the data directory that is generated on first start.
-func signingKey(ctx context.Context, cfg config.Config, awsCfg aws.Config) ([]byte, error) {
+// signingKey finds the JWT key: in Secrets Manager on AWS (fetched on
+// first use), in PAYVAND_JWT_KEY, or in a key file in the data directory
+// that is generated on first start.
+func signingKey(cfg config.Config, awsCfg aws.Config) (auth.KeySource, error) {
 	if cfg.JWTSecretID != "" {
-		out, err := secretsmanager.NewFromConfig(awsCfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(cfg.JWTSecretID)})
-		if err != nil {
-			return nil, fmt.Errorf("read the JWT signing key %s: %w", cfg.JWTSecretID, err)
-		}
-		if out.SecretString == nil || len(*out.SecretString) < 32 {
-			return nil, fmt.Errorf("the JWT signing key %s must be a string of at least 32 characters", cfg.JWTSecretID)
-		}
-		return []byte(*out.SecretString), nil
+		return auth.LazyKey(func() ([]byte, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			out, err := secretsmanager.NewFromConfig(awsCfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(cfg.JWTSecretID)})
+			if err != nil {
+				return nil, fmt.Errorf("read the JWT signing key %s: %w", cfg.JWTSecretID, err)
+			}
+			if out.SecretString == nil || len(*out.SecretString) < 32 {
+				return nil, fmt.Errorf("the JWT signing key %s must be a string of at least 32 characters", cfg.JWTSecretID)
+			}
+			return []byte(*out.SecretString), nil
+		}), nil
 	}
+	k, err := fileOrEnvKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return auth.StaticKey(k), nil
+}
+
+func fileOrEnvKey(cfg config.Config) ([]byte, error) {
 	if cfg.JWTKey != "" {
 		k, err := base64.StdEncoding.DecodeString(cfg.JWTKey)
 		if err != nil || len(k) < 32 {

@@ -37,12 +37,15 @@ type claims struct {
 
 // Tokens issues and verifies access JWTs (HS256).
 type Tokens struct {
-	key []byte
+	key KeySource
 	now func() time.Time
 }
 
 // NewTokens uses key (at least 32 bytes) to sign.
-func NewTokens(key []byte) *Tokens { return &Tokens{key: key, now: time.Now} }
+func NewTokens(key []byte) *Tokens { return NewTokensFrom(StaticKey(key)) }
+
+// NewTokensFrom signs with the key of src, fetched when first needed.
+func NewTokensFrom(src KeySource) *Tokens { return &Tokens{key: src, now: time.Now} }
 
 // Issue returns a signed access token for p.
 func (t *Tokens) Issue(p *Principal) (string, time.Time, error) {
@@ -56,15 +59,27 @@ func (t *Tokens) Issue(p *Principal) (string, time.Time, error) {
 		Realm: p.Realm, TenantKey: p.TenantKey, TenantID: p.TenantID, Role: p.Role,
 		Name: p.Name, Email: p.Email, Modules: p.Modules, SessionID: p.SessionID,
 	}
-	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(t.key)
+	key, err := t.key()
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(key)
 	return s, exp, err
 }
 
 // Verify returns the principal of a valid, unexpired token.
 func (t *Tokens) Verify(token string) (*Principal, error) {
 	var c claims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return t.key, nil },
+	var keyErr error
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) {
+		k, err := t.key()
+		keyErr = err
+		return k, err
+	},
 		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(issuer), jwt.WithTimeFunc(t.now), jwt.WithExpirationRequired())
+	if keyErr != nil {
+		return nil, keyErr
+	}
 	if err != nil || c.Subject == "" || (c.Realm != RealmAdmin && c.Realm != RealmTenant) {
 		return nil, &crm.Error{Code: crm.EUNAUTHORIZED, Message: "the access token is invalid or has expired", Key: "token-invalid"}
 	}

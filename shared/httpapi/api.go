@@ -43,7 +43,7 @@ type Config struct {
 	Auth           Authenticator
 	Limiter        Limiter        // nil: no rate limiting
 	Limits         map[string]int // requests per minute per rate class; 0 = off
-	CursorKey      []byte
+	CursorKey      auth.KeySource // server secret the cursors' MAC uses
 	Logger         *slog.Logger
 	CORSOrigins    []string // origins allowed to call with credentials ("*" = any)
 }

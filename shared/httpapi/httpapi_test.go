@@ -41,7 +41,7 @@ func newServer(t *testing.T, limit int) *httptest.Server {
 	}
 	t.Cleanup(func() { db.Close() })
 	db.CreateTable(context.Background(), "control")
-	s := httpapi.New(httpapi.Config{Title: "t", Version: "1", Auth: fakeAuth{}, CursorKey: []byte("k"),
+	s := httpapi.New(httpapi.Config{Title: "t", Version: "1", Auth: fakeAuth{}, CursorKey: auth.StaticKey([]byte("k")),
 		Limiter: &httpapi.StoreLimiter{Table: db.Table("control")}, Limits: map[string]int{"general": limit},
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	httpapi.Register(s, httpapi.Route{Method: "GET", Path: "/api/panic", ID: "panic", Realm: httpapi.Public},

@@ -90,27 +90,35 @@ func (p *ListParams) SortField(def string) (string, bool) {
 // Cursors seals store cursors so that a client can neither forge nor reuse
 // them in another tenant or another list: the HMAC covers the tenant, the
 // list's scope and the store cursor.
-type Cursors struct{ key []byte }
+type Cursors struct{ key auth.KeySource }
 
-// NewCursors uses key (a server secret) for the MAC.
-func NewCursors(key []byte) *Cursors { return &Cursors{key: key} }
+// NewCursors uses the server secret of key for the MAC.
+func NewCursors(key auth.KeySource) *Cursors { return &Cursors{key: key} }
 
-func (c *Cursors) mac(ctx context.Context, scope, raw string) []byte {
-	m := hmac.New(sha256.New, c.key)
+func (c *Cursors) mac(ctx context.Context, scope, raw string) ([]byte, error) {
+	k, err := c.key()
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(sha256.New, append([]byte("cursor:"), k...))
 	tenant := ""
 	if p := auth.PrincipalFrom(ctx); p != nil {
 		tenant = string(p.Realm) + ":" + p.TenantKey
 	}
 	m.Write([]byte(tenant + "\x00" + scope + "\x00" + raw))
-	return m.Sum(nil)[:16]
+	return m.Sum(nil)[:16], nil
 }
 
 // Seal returns the client-facing cursor ("" for "").
-func (c *Cursors) Seal(ctx context.Context, scope, raw string) string {
+func (c *Cursors) Seal(ctx context.Context, scope, raw string) (string, error) {
 	if raw == "" {
-		return ""
+		return "", nil
 	}
-	return raw + "." + base64.RawURLEncoding.EncodeToString(c.mac(ctx, scope, raw))
+	mac, err := c.mac(ctx, scope, raw)
+	if err != nil {
+		return "", err
+	}
+	return raw + "." + base64.RawURLEncoding.EncodeToString(mac), nil
 }
 
 // Open checks a client cursor and returns the store cursor; EINVALID when
@@ -124,8 +132,12 @@ func (c *Cursors) Open(ctx context.Context, scope, sealed string) (string, error
 		return "", cursorErr()
 	}
 	raw, sig := sealed[:i], sealed[i+1:]
+	want, err := c.mac(ctx, scope, raw)
+	if err != nil {
+		return "", err
+	}
 	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, c.mac(ctx, scope, raw)) {
+	if err != nil || !hmac.Equal(got, want) {
 		return "", cursorErr()
 	}
 	return raw, nil

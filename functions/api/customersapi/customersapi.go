@@ -238,5 +238,9 @@ func list(ctx context.Context, s *httpapi.Server, svc Service, in *ListInput, sc
 	for i, c := range page.Customers {
 		views[i] = view(ctx, c)
 	}
-	return httpapi.NewList(ctx, &in.ListParams, views, page.Total, s.Cursors.Seal(ctx, scope, page.NextCursor)), nil
+	next, err := s.Cursors.Seal(ctx, scope, page.NextCursor)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.NewList(ctx, &in.ListParams, views, page.Total, next), nil
 }
