@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT ?= $(TMPDIR)/payvand-jsii-cache
 CDK := .cdk/node_modules/.bin/cdk
 
-.PHONY: help build run test test-aws vet bench synth deploy destroy coldstart clean
+.PHONY: help build run test test-aws vet openapi bench synth deploy destroy coldstart clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -36,6 +36,9 @@ test: vet ## vet and test every module (the store contract runs on both backends
 
 test-aws: ## only the DynamoDB backend tests against moto_server
 	cd shared && $(GO) test -count=1 -v -run Contract ./store/dynamodb/
+
+openapi: ## regenerate functions/platform/openapi.json (the document the platform Lambda serves) after changing routes
+	cd functions && UPDATE_OPENAPI=1 $(GO) test -count=1 -run TestOpenAPIDocumentIsCurrent ./platform/
 
 bench: ## benchmarks (create+get customer through the HTTP stack)
 	cd functions && $(GO) test -run '^$$' -bench . -benchmem ./api/customersapi/

@@ -19,18 +19,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"payvand.dev/functions/manifest"
 	"payvand.dev/shared/auth"
+	"payvand.dev/shared/awssecret"
 	"payvand.dev/shared/config"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/customers"
 	"payvand.dev/shared/httpapi"
 	"payvand.dev/shared/store"
 	"payvand.dev/shared/store/dynamodb"
-	"payvand.dev/shared/store/embedded"
 	"payvand.dev/shared/tenancy"
 )
 
@@ -44,16 +42,31 @@ type Deps struct {
 	Customers *customers.Service
 	Limiter   httpapi.Limiter
 	AWS       aws.Config // zero in local mode
-	key       auth.KeySource
+	// OpenAPI, when set, is served as the API's document (platform Lambda).
+	OpenAPI []byte
+	key     auth.KeySource
+}
+
+// Platform opens what differs between the local runner and Lambda. Each
+// binary links only the openers it uses: Lambdas never link bbolt, and the
+// local runner's full AWS config chain never reaches a Lambda.
+type Platform struct {
+	// AWS loads the AWS configuration (needed for DynamoDB and secrets).
+	AWS func(ctx context.Context) (aws.Config, error)
+	// Embedded opens the embedded store in a data directory.
+	Embedded func(dir string) (store.DB, error)
 }
 
 // Open builds the dependencies from the configuration.
-func Open(ctx context.Context, cfg config.Config) (*Deps, error) {
+func Open(ctx context.Context, cfg config.Config, pf Platform) (*Deps, error) {
 	var db store.DB
 	var awsCfg aws.Config
 	if cfg.Store == "dynamodb" || cfg.JWTSecretID != "" {
+		if pf.AWS == nil {
+			return nil, errors.New("this binary cannot reach AWS")
+		}
 		var err error
-		if awsCfg, err = awsconfig.LoadDefaultConfig(ctx); err != nil {
+		if awsCfg, err = pf.AWS(ctx); err != nil {
 			return nil, fmt.Errorf("aws config: %w", err)
 		}
 		if cfg.AWSEndpoint != "" {
@@ -62,7 +75,10 @@ func Open(ctx context.Context, cfg config.Config) (*Deps, error) {
 	}
 	switch cfg.Store {
 	case "embedded":
-		e, err := embedded.Open(cfg.DataDir, embedded.WithSweep(time.Minute))
+		if pf.Embedded == nil {
+			return nil, errors.New("this binary has no embedded store")
+		}
+		e, err := pf.Embedded(cfg.DataDir)
 		if err != nil {
 			return nil, err
 		}
@@ -112,14 +128,14 @@ func signingKey(cfg config.Config, awsCfg aws.Config) (auth.KeySource, error) {
 		return auth.LazyKey(func() ([]byte, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			out, err := secretsmanager.NewFromConfig(awsCfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(cfg.JWTSecretID)})
+			secret, err := awssecret.GetString(ctx, awsCfg, cfg.JWTSecretID)
 			if err != nil {
 				return nil, fmt.Errorf("read the JWT signing key %s: %w", cfg.JWTSecretID, err)
 			}
-			if out.SecretString == nil || len(*out.SecretString) < 32 {
+			if len(secret) < 32 {
 				return nil, fmt.Errorf("the JWT signing key %s must be a string of at least 32 characters", cfg.JWTSecretID)
 			}
-			return []byte(*out.SecretString), nil
+			return []byte(secret), nil
 		}), nil
 	}
 	k, err := fileOrEnvKey(cfg)
@@ -168,14 +184,15 @@ type Mount struct {
 // Server mounts route groups on one kernel server.
 func (d *Deps) Server(logger *slog.Logger, mounts ...Mount) (*httpapi.Server, error) {
 	s := httpapi.New(httpapi.Config{
-		Title:       "Payvand API",
-		Version:     d.Config.Version,
-		Auth:        d.Tokens,
-		Limiter:     d.Limiter,
-		Limits:      map[string]int{"general": d.Config.RateGeneral},
-		CursorKey:   d.key,
-		Logger:      logger,
-		CORSOrigins: d.Config.CORSOrigins,
+		Title:           "Payvand API",
+		Version:         d.Config.Version,
+		Auth:            d.Tokens,
+		Limiter:         d.Limiter,
+		Limits:          map[string]int{"general": d.Config.RateGeneral},
+		CursorKey:       d.key,
+		Logger:          logger,
+		CORSOrigins:     d.Config.CORSOrigins,
+		PrebuiltOpenAPI: d.OpenAPI,
 	})
 	for _, m := range mounts {
 		if _, ok := manifest.Lookup(m.Name); !ok {

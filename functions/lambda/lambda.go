@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -20,10 +21,13 @@ import (
 // Start builds the group's handler once (at init, outside any request) and
 // serves Lambda invocations with it. It returns only when the function
 // cannot start (logged); main then exits.
-//
-// The platform Lambda mounts every group so that its /api/openapi.json
-// describes the whole API; API Gateway routes only its own prefixes to it.
-func Start(name string, mounts ...app.Mount) error {
+func Start(name string, mounts ...app.Mount) error { return StartWithDoc(name, nil, mounts...) }
+
+// StartWithDoc is Start serving a prebuilt OpenAPI document.
+func StartWithDoc(name string, openapi []byte, mounts ...app.Mount) error {
+	// Building the API allocates a few MB of schemas once; collecting
+	// during it only delays the first response.
+	gc := debug.SetGCPercent(-1)
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("function", name)
 	slog.SetDefault(logger)
 	if err := checkEnv(name); err != nil {
@@ -35,16 +39,18 @@ func Start(name string, mounts ...app.Mount) error {
 		logger.Error("invalid configuration", "err", err)
 		return err
 	}
-	deps, err := app.Open(context.Background(), cfg)
+	deps, err := app.Open(context.Background(), cfg, app.Platform{AWS: app.LambdaAWS})
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		return err
 	}
+	deps.OpenAPI = openapi
 	h, err := deps.Handler(logger, mounts...)
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		return err
 	}
+	debug.SetGCPercent(gc)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"payvand.dev/functions/app"
+	"payvand.dev/functions/localplatform"
 	"payvand.dev/functions/routes"
 	"payvand.dev/shared/config"
 )
@@ -34,7 +35,7 @@ func run(logger *slog.Logger) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	deps, err := app.Open(ctx, cfg)
+	deps, err := app.Open(ctx, cfg, localplatform.Platform)
 	if err != nil {
 		return err
 	}

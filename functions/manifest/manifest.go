@@ -38,7 +38,7 @@ var Functions = []Function{
 	{
 		Name: "platform",
 		// API Gateway matches whole path segments, hence the file names.
-		Prefixes:  []string{"/api/health", "/api/openapi.json", "/api/openapi.yaml", "/api/docs", "/api/schemas"},
+		Prefixes:  []string{"/api/health", "/api/openapi.json", "/api/docs"},
 		MemoryMB:  256,
 		TimeoutS:  10,
 		Resources: []string{JWTSecret},

@@ -29,7 +29,7 @@ func main() {
 		logger.Error("invalid configuration", "err", err)
 		os.Exit(1)
 	}
-	deps, err := app.Open(context.Background(), cfg)
+	deps, err := app.Open(context.Background(), cfg, app.Platform{AWS: app.LambdaAWS})
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		os.Exit(1)

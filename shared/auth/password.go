@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -51,11 +52,15 @@ func CheckPassword(hash, pw string) bool {
 }
 
 // dummyHash is checked when an account does not exist, so that a login
-// takes as long for an unknown email as for a wrong password.
-var dummyHash, _ = HashPassword("payvand-timing-equalizer")
+// takes as long for an unknown email as for a wrong password. It is made on
+// first use: hashing at init would add an argon2 run to every cold start.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("payvand-timing-equalizer")
+	return h
+})
 
 // EqualizeTiming spends the time of one password check.
-func EqualizeTiming(pw string) { CheckPassword(dummyHash, pw) }
+func EqualizeTiming(pw string) { CheckPassword(dummyHash(), pw) }
 
 // RandomSecret returns n random bytes, base64url encoded.
 func RandomSecret(n int) string {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -130,7 +131,8 @@ func (p *CustomerPatch) Apply(c *Customer) {
 	}
 }
 
-var phoneRe = regexp.MustCompile(`^\+?[0-9۰-۹٠-٩][0-9۰-۹٠-٩ ()\-]{3,24}$`)
+// Compiled on first use: package init is part of every cold start.
+var phoneRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+?[0-9۰-۹٠-٩][0-9۰-۹٠-٩ ()\-]{3,24}$`) })
 
 // Validate checks a customer as it is about to be stored.
 func (c *Customer) Validate() error {
@@ -146,7 +148,7 @@ func (c *Customer) Validate() error {
 		}
 	}
 	for field, v := range map[string]string{"phone": c.Phone, "mobile": c.Mobile} {
-		if v != "" && !phoneRe.MatchString(v) {
+		if v != "" && !phoneRe().MatchString(v) {
 			f.Add(field, "must be a phone number")
 		}
 	}

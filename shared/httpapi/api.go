@@ -6,6 +6,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	_ "time/tzdata" // X-Timezone must work on minimal Lambda images
@@ -46,6 +47,11 @@ type Config struct {
 	CursorKey      auth.KeySource // server secret the cursors' MAC uses
 	Logger         *slog.Logger
 	CORSOrigins    []string // origins allowed to call with credentials ("*" = any)
+	// PrebuiltOpenAPI, when set, is served at /api/openapi.json instead of
+	// the document of the routes mounted here: the platform Lambda serves
+	// the whole API's document without registering (and paying at cold
+	// start for) every route group.
+	PrebuiltOpenAPI []byte
 }
 
 // Server is one HTTP API: the mux, the huma API on it and the middleware.
@@ -83,6 +89,10 @@ func New(cfg Config) *Server {
 	hc.OpenAPIPath = "/api/openapi"
 	hc.DocsPath = "/api/docs"
 	hc.SchemasPath = "/api/schemas"
+	if cfg.PrebuiltOpenAPI != nil {
+		hc.OpenAPIPath, hc.DocsPath, hc.SchemasPath = "", "", ""
+		servePrebuilt(mux, cfg.PrebuiltOpenAPI)
+	}
 	// No $schema member or Link header in responses: clients of both seeds
 	// expect exactly the envelope.
 	hc.CreateHooks = nil
@@ -125,4 +135,32 @@ func Register[I, O any](s *Server, r Route, h func(context.Context, *I) (*O, err
 // around the mux, and problems for unknown routes.
 func (s *Server) Handler() http.Handler {
 	return s.requestMeta(s.logRequests(s.recoverer(s.cors(s.routeOrProblem(s.Mux)))))
+}
+
+// OpenAPIJSON is the OpenAPI 3.1 document of the mounted routes.
+func (s *Server) OpenAPIJSON() ([]byte, error) {
+	return json.MarshalIndent(s.API.OpenAPI(), "", "  ")
+}
+
+const docsPage = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Payvand API</title>
+<link rel="stylesheet" href="https://unpkg.com/@stoplight/elements@9.0.15/styles.min.css" crossorigin integrity="sha384-iVQBHadsD+eV0M5+ubRCEVXrXEBj+BqcuwjUwPoVJc0Pb1fmrhYSAhL+BFProHdV">
+<script src="https://unpkg.com/@stoplight/elements@9.0.15/web-components.min.js" crossorigin integrity="sha384-xjOcq9PZ/k+pGtPS/xcsCRXGjKKfTlIa4H1IYEnC+97jNa6sAMWTNrV6hY08W3GL"></script>
+</head>
+<body style="height:100vh"><elements-api apiDescriptionUrl="/api/openapi.json" router="hash" layout="sidebar"></elements-api></body>
+</html>`
+
+func servePrebuilt(mux *http.ServeMux, doc []byte) {
+	mux.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/openapi+json")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Write(doc)
+	})
+	mux.HandleFunc("GET /api/docs", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(docsPage))
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -82,13 +83,14 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+// Compiled on first use: package init is part of every cold start.
+var validRequestID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`) })
 
 // requestMeta reads X-Request-ID, Accept-Language and X-Timezone once.
 func (s *Server) requestMeta(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m := &RequestMeta{ID: r.Header.Get("X-Request-ID"), Lang: parseLang(r.Header.Get("Accept-Language")), Location: time.UTC, Path: r.URL.Path}
-		if !validRequestID.MatchString(m.ID) {
+		if !validRequestID().MatchString(m.ID) {
 			m.ID = uuid.NewString()
 		}
 		w.Header().Set("X-Request-ID", m.ID)

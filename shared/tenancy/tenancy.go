@@ -7,6 +7,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/guregu/dynamo/v2"
@@ -57,10 +58,11 @@ func loginKey(email, tenant string) store.Key {
 	return store.Key{PK: "LOGIN#" + strings.ToLower(email), SK: "TENANT#" + tenant}
 }
 
-var validKey = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$`)
+// Compiled on first use: package init is part of every cold start.
+var validKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$`) })
 
 // ValidTenantKey reports whether key can name a tenant (and its table).
-func ValidTenantKey(key string) bool { return validKey.MatchString(key) }
+func ValidTenantKey(key string) bool { return validKey().MatchString(key) }
 
 // ControlPlane reads and writes the control-plane table.
 type ControlPlane struct {

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"payvand.dev/functions/app"
+	"payvand.dev/functions/localplatform"
 	"payvand.dev/functions/routes"
 	"payvand.dev/shared/config"
 	"payvand.dev/shared/tenancy"
@@ -67,7 +68,7 @@ func New(t testing.TB, opts ...func(*config.Config)) *Env {
 		o(&cfg)
 	}
 	ctx := context.Background()
-	d, err := app.Open(ctx, cfg)
+	d, err := app.Open(ctx, cfg, localplatform.Platform)
 	if err != nil {
 		t.Fatal(err)
 	}
