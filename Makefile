@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT ?= $(TMPDIR)/payvand-jsii-cache
 CDK := .cdk/node_modules/.bin/cdk
 
-.PHONY: help build run test test-aws vet openapi bench synth deploy destroy coldstart clean
+.PHONY: help build run test test-aws vet openapi bench synth cdk-cli deploy destroy coldstart clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -46,6 +46,8 @@ bench: ## benchmarks (create+get customer through the HTTP stack)
 synth: build ## synthesize the CloudFormation template into cdk.out/ (offline; STAGE=dev|prod)
 	CDK_OUTDIR=cdk.out $(GO) run ./infra
 	@ls -l cdk.out/*.template.json
+
+cdk-cli: $(CDK) ## install the CDK CLI locally (.cdk/), e.g. to run `$(CDK) bootstrap`
 
 $(CDK):
 	npm install --no-save --no-audit --no-fund --prefix .cdk aws-cdk@2

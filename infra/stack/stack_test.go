@@ -22,11 +22,14 @@ import (
 
 // synth builds the stack for a stage into the test's temp dir (with fake
 // bootstraps) and returns its template as assertions and as JSON.
-func synth(t *testing.T, stage string) (assertions.Template, map[string]any) {
+func synth(t *testing.T, stage string, fns ...manifest.Function) (assertions.Template, map[string]any) {
 	t.Helper()
 	dir := t.TempDir()
 	code := filepath.Join(dir, "dist")
-	for _, f := range manifest.Functions {
+	if fns == nil {
+		fns = manifest.Functions
+	}
+	for _, f := range fns {
 		os.MkdirAll(filepath.Join(code, f.Name), 0o755)
 		os.WriteFile(filepath.Join(code, f.Name, "bootstrap"), []byte("#!/bin/sh\n"), 0o755)
 	}
@@ -38,6 +41,7 @@ func synth(t *testing.T, stage string) (assertions.Template, map[string]any) {
 		CORSOrigins: []string{"https://app.example.com"},
 		SESIdentity: "example.com",
 		MailFrom:    "no-reply@example.com",
+		Functions:   fns,
 	})
 	tpl := assertions.Template_FromStack(st, nil)
 	var doc map[string]any
@@ -298,4 +302,54 @@ func TestConsumersRouteDetailTypesWithADeadLetterQueue(t *testing.T) {
 			})}),
 		})
 	})
+}
+
+// statements returns the policy statements attached to a function's role.
+func statements(doc map[string]any, roleFragment string) []map[string]any {
+	var out []map[string]any
+	for id, r := range resources(doc, "AWS::IAM::Policy") {
+		if !strings.Contains(id, roleFragment) {
+			continue
+		}
+		for _, s := range props(r)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			out = append(out, s.(map[string]any))
+		}
+	}
+	return out
+}
+
+func TestSMSIsTheOnlyStarAndOnlyWhereAsked(t *testing.T) {
+	fns := append(slices.Clone(manifest.Functions), manifest.Function{Name: "messaging", Prefixes: []string{"/api/sms"}, MemoryMB: 128, TimeoutS: 5, Resources: []string{manifest.SMS}})
+	_, doc := synth(t, "dev", fns...)
+	found := false
+	for _, st := range statements(doc, "MessagingFn") {
+		if st["Sid"] == "SendSMS" && st["Resource"] == "*" && fmt.Sprint(st["Action"]) == "sns:Publish" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("the function that asks for SMS cannot publish")
+	}
+	for _, f := range manifest.Functions {
+		for _, st := range statements(doc, id(f.Name)) {
+			if st["Sid"] == "SendSMS" {
+				t.Errorf("%s may send SMS without asking", f.Name)
+			}
+		}
+	}
+}
+
+func id(name string) string { return strings.ToUpper(name[:1]) + name[1:] + "Fn" }
+
+func TestRealtimeMayPostToConnections(t *testing.T) {
+	_, doc := synth(t, "dev")
+	for _, st := range statements(doc, "RealtimeFn") {
+		if fmt.Sprint(st["Action"]) == "execute-api:ManageConnections" {
+			if res, _ := json.Marshal(st["Resource"]); !strings.Contains(string(res), "/live/*/@connections/*") && !strings.Contains(string(res), "@connections") {
+				t.Fatalf("ManageConnections on %s", res)
+			}
+			return
+		}
+	}
+	t.Fatal("realtime has no execute-api:ManageConnections grant")
 }
