@@ -39,9 +39,9 @@ var Functions = []Function{
 		Name: "platform",
 		// API Gateway matches whole path segments, hence the file names.
 		Prefixes:  []string{"/api/health", "/api/openapi.json", "/api/docs"},
-		MemoryMB:  256,
-		TimeoutS:  10,
-		Resources: []string{JWTSecret},
+		MemoryMB:  128,
+		TimeoutS:  5,
+		Resources: nil, // health and a static document: no data, no keys
 	},
 	{
 		Name:      "auth",

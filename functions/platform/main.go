@@ -1,22 +1,32 @@
 // Command platform is the Lambda of health and the API's OpenAPI document.
-// The document of every route group is generated ahead of time
-// (openapi.json, kept current by TestOpenAPIDocumentIsCurrent) so that this
-// Lambda does not register every route at cold start.
+// It needs no store and no keys, so it links neither. The document of
+// every route group is generated ahead of time (openapi.json, kept current
+// by TestOpenAPIDocumentIsCurrent) so that this Lambda does not register
+// every route at cold start.
 package main
 
 import (
 	_ "embed"
+	"log/slog"
+	"net/http"
 	"os"
 
-	"payvand.dev/functions/lambda"
-	"payvand.dev/functions/routes"
+	"payvand.dev/functions/api/health"
+	"payvand.dev/functions/lambdahttp"
+	"payvand.dev/shared/config"
+	"payvand.dev/shared/httpapi"
 )
 
 //go:embed openapi.json
 var openapi []byte
 
 func main() {
-	if err := lambda.StartWithDoc("platform", openapi, routes.Platform()); err != nil {
+	err := lambdahttp.Serve("platform", func(logger *slog.Logger) (http.Handler, error) {
+		s := httpapi.New(httpapi.Config{Title: "Payvand API", Version: config.Version, Logger: logger, PrebuiltOpenAPI: openapi})
+		health.Register(s, config.Version)
+		return s.Handler(), nil
+	})
+	if err != nil {
 		os.Exit(1)
 	}
 }
