@@ -1,0 +1,87 @@
+package mail_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"payvand.dev/shared/mail"
+	"payvand.dev/shared/store/embedded"
+	"payvand.dev/shared/testkit/moto"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	moto.Stop()
+	os.Exit(code)
+}
+
+func TestTemplatesInBothLanguages(t *testing.T) {
+	data := map[string]any{"Name": "Sara", "Organization": "Rabin", "Token": "tok-123", "Link": "https://x/reset?t=tok-123", "ValidMinutes": 60}
+	s, txt, html, err := mail.Render("reset-password", "fa", data)
+	if err != nil || s != "بازنشانی رمز عبور پیوند" || !strings.Contains(txt, "tok-123") || !strings.Contains(html, `dir="rtl"`) {
+		t.Fatalf("fa: %q %q %v", s, txt, err)
+	}
+	s, txt, _, err = mail.Render("reset-password", "de", data)
+	if err != nil || s != "Reset your Payvand password" || !strings.Contains(txt, "Hello Sara") {
+		t.Fatalf("fallback en: %q %q %v", s, txt, err)
+	}
+	_, _, html, _ = mail.Render("invitation", "en", map[string]any{"Name": "<script>", "Organization": "O", "Inviter": "I", "TenantKey": "k", "Email": "e", "Link": "l"})
+	if strings.Contains(html, "<script>") {
+		t.Fatal("HTML template does not escape")
+	}
+}
+
+func TestOutboxKeepsMessages(t *testing.T) {
+	ctx := context.Background()
+	db, _ := embedded.Open(t.TempDir())
+	defer db.Close()
+	db.CreateTable(ctx, "control")
+	o := &mail.Outbox{Table: db.Table("control")}
+	for _, to := range []string{"a@x.test", "b@x.test", "c@x.test"} {
+		if _, err := o.Send(ctx, mail.Message{To: []string{to}, Subject: "hi"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, next, err := o.List(ctx, 2, "")
+	if err != nil || len(got) != 2 || got[0].To[0] != "c@x.test" || next == "" {
+		t.Fatalf("first page %v %q %v", got, next, err)
+	}
+	got, _, _ = o.List(ctx, 2, next)
+	if len(got) != 1 || got[0].To[0] != "a@x.test" {
+		t.Fatalf("second page %v", got)
+	}
+}
+
+func TestSESAgainstMoto(t *testing.T) {
+	ep := moto.Endpoint(t)
+	cfg := moto.Config()
+	cfg.BaseEndpoint = aws.String(ep)
+	client := sesv2.NewFromConfig(cfg)
+	ctx := context.Background()
+	if _, err := client.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String("no-reply@payvand.test")}); err != nil {
+		t.Fatal(err)
+	}
+	s := &mail.SES{Client: client, From: "no-reply@payvand.test"}
+	id, err := s.Send(ctx, mail.Message{To: []string{"user@example.com"}, Subject: "بازنشانی", Text: "کد: 123", HTML: "<p>کد</p>"})
+	if err != nil || id == "" {
+		t.Fatalf("send: %q %v", id, err)
+	}
+	resp, err := http.Get(ep + "/moto-api/data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var data map[string]any
+	json.NewDecoder(resp.Body).Decode(&data)
+	b, _ := json.Marshal(data)
+	if !strings.Contains(string(b), "user@example.com") {
+		t.Fatalf("moto did not record the message: %.500s", b)
+	}
+}
