@@ -27,6 +27,7 @@ import (
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/customers"
 	"payvand.dev/shared/httpapi"
+	"payvand.dev/shared/mail"
 	"payvand.dev/shared/store"
 	"payvand.dev/shared/store/dynamodb"
 	"payvand.dev/shared/tenancy"
@@ -41,6 +42,12 @@ type Deps struct {
 	Refresh   *auth.RefreshTokens
 	Customers *customers.Service
 	Limiter   httpapi.Limiter
+	// LoginLimiter enforces the login and forgot-password limits (always
+	// on in the product; tests that log in often may drop it).
+	LoginLimiter httpapi.Limiter
+	Resets    *auth.ResetTokens
+	Outbox    *mail.Outbox
+	Mail      mail.Sender
 	AWS       aws.Config // zero in local mode
 	// OpenAPI, when set, is served as the API's document (platform Lambda).
 	OpenAPI []byte
@@ -55,6 +62,9 @@ type Platform struct {
 	AWS func(ctx context.Context) (aws.Config, error)
 	// Embedded opens the embedded store in a data directory.
 	Embedded func(dir string) (store.DB, error)
+	// Mail sends through the provider (SES) when PAYVAND_SES_IDENTITY is
+	// set; without it, or when nil, messages go to the outbox.
+	Mail func(cfg aws.Config, from string) mail.Sender
 }
 
 // Open builds the dependencies from the configuration.
@@ -99,10 +109,17 @@ func Open(ctx context.Context, cfg config.Config, pf Platform) (*Deps, error) {
 		Tokens:  auth.NewTokensFrom(key),
 		Refresh: &auth.RefreshTokens{Table: control},
 		Limiter: &httpapi.StoreLimiter{Table: control},
+		Resets:  &auth.ResetTokens{Table: control},
+		Outbox:  &mail.Outbox{Table: control},
 		AWS:     awsCfg,
 		key:     key,
 	}
+	d.LoginLimiter = d.Limiter
 	d.Customers = &customers.Service{Tables: d.Control}
+	d.Mail = d.Outbox
+	if cfg.SESIdentity != "" && pf.Mail != nil {
+		d.Mail = pf.Mail(awsCfg, cfg.MailFrom)
+	}
 	return d, nil
 }
 

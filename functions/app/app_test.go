@@ -39,10 +39,10 @@ func TestAPIOnDynamoDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := fmt.Sprint(time.Now().UnixNano() % 1e9)
-	e := apitest.New(t, func(c *config.Config) {
+	e := apitest.New(t, apitest.WithConfig(func(c *config.Config) {
 		c.Store, c.AWSEndpoint, c.JWTSecretID = "dynamodb", ep, secret
 		c.ControlTable, c.TablePrefix = "control-"+run, "t"+run+"-"
-	})
+	}), apitest.WithLoginLimits())
 	a, b := e.CEO("alpha"), e.CEO("beta")
 	for _, n := range []string{"Zagros", "Alborz", "رابین"} {
 		e.Do("POST", "/api/customers", a, map[string]any{"name": n, "city": "Tehran", "status": "prospect"}).Want(t, 201)
@@ -74,5 +74,18 @@ func TestAPIOnDynamoDB(t *testing.T) {
 	e.Do("GET", "/api/customers/"+id, a, nil).Want(t, 404)
 	if n := e.Do("GET", "/api/customers", b, nil).JSON["pagination"].(map[string]any)["total"]; n != float64(0) {
 		t.Fatalf("beta sees %v customers", n)
+	}
+	loginLimitOnDynamoDB(t, e)
+}
+
+// loginLimitOnDynamoDB: the sixth login of a minute is refused, counted in
+// DynamoDB items that every instance shares.
+func loginLimitOnDynamoDB(t *testing.T, e *apitest.Env) {
+	body := map[string]string{"tenant_key": "beta", "email": "ceo@beta.test", "password": "wrong-password"}
+	for i := 0; i < 5; i++ {
+		e.Do("POST", "/api/tenant/auth/login", "", body).Want(t, 401)
+	}
+	if r := e.Do("POST", "/api/tenant/auth/login", "", body).Want(t, 429); r.Header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
 	}
 }

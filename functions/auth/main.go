@@ -4,12 +4,15 @@ package main
 import (
 	"os"
 
+	"payvand.dev/functions/api/authapi"
+	"payvand.dev/functions/app"
 	"payvand.dev/functions/lambda"
-	"payvand.dev/functions/routes"
+	"payvand.dev/shared/mail/sesmail"
 )
 
 func main() {
-	if err := lambda.Start("auth", routes.Auth()); err != nil {
+	pf := app.Platform{AWS: app.LambdaAWS, Mail: sesmail.New}
+	if err := lambda.StartWith(pf, "auth", authapi.Mount()); err != nil {
 		os.Exit(1)
 	}
 }

@@ -4,12 +4,12 @@ package main
 import (
 	"os"
 
+	"payvand.dev/functions/api/customersapi"
 	"payvand.dev/functions/lambda"
-	"payvand.dev/functions/routes"
 )
 
 func main() {
-	if err := lambda.Start("customers", routes.Customers()); err != nil {
+	if err := lambda.Start("customers", customersapi.Mount()); err != nil {
 		os.Exit(1)
 	}
 }

@@ -15,12 +15,17 @@ import (
 // Start serves the mounted route groups. It returns only when the function
 // cannot start (logged); main then exits.
 func Start(name string, mounts ...app.Mount) error {
+	return StartWith(app.Platform{AWS: app.LambdaAWS}, name, mounts...)
+}
+
+// StartWith is Start with more platform capabilities (mail).
+func StartWith(pf app.Platform, name string, mounts ...app.Mount) error {
 	return lambdahttp.Serve(name, func(logger *slog.Logger) (http.Handler, error) {
 		cfg, err := config.FromEnv()
 		if err != nil {
 			return nil, err
 		}
-		deps, err := app.Open(context.Background(), cfg, app.Platform{AWS: app.LambdaAWS})
+		deps, err := app.Open(context.Background(), cfg, pf)
 		if err != nil {
 			return nil, err
 		}

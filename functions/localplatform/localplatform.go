@@ -11,6 +11,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"payvand.dev/functions/app"
+	"payvand.dev/shared/mail/sesmail"
 	"payvand.dev/shared/store"
 	"payvand.dev/shared/store/embedded"
 )
@@ -21,4 +22,5 @@ var Platform = app.Platform{
 	Embedded: func(dir string) (store.DB, error) {
 		return embedded.Open(dir, embedded.WithSweep(time.Minute))
 	},
+	Mail: sesmail.New,
 }

@@ -1,5 +1,6 @@
-// Package routes names the mount of every route group. They are functions,
-// not a table, so that a Lambda that uses one links only that group's code.
+// Package routes lists every route group, for the processes that serve
+// them all (the local runner, tests, the OpenAPI document). A Lambda
+// imports only its own group's package, so it links only that group.
 package routes
 
 import (
@@ -7,26 +8,7 @@ import (
 	"payvand.dev/functions/api/customersapi"
 	"payvand.dev/functions/api/health"
 	"payvand.dev/functions/app"
-	"payvand.dev/shared/httpapi"
 )
 
-// Platform serves health.
-func Platform() app.Mount {
-	return app.Mount{Name: "platform", Register: func(s *httpapi.Server, d *app.Deps) { health.Register(s, d.Config.Version) }}
-}
-
-// Auth serves logins, refresh, logout, me and verify.
-func Auth() app.Mount {
-	return app.Mount{Name: "auth", Register: func(s *httpapi.Server, d *app.Deps) {
-		authapi.Register(s, authapi.Deps{Control: d.Control, Tokens: d.Tokens, Refresh: d.Refresh})
-	}}
-}
-
-// Customers serves /api/customers and /api/tenant/customers.
-func Customers() app.Mount {
-	return app.Mount{Name: "customers", Register: func(s *httpapi.Server, d *app.Deps) { customersapi.Register(s, d.Customers) }}
-}
-
-// All is every group: the local runner, and the platform Lambda whose
-// OpenAPI document describes the whole API.
-func All() []app.Mount { return []app.Mount{Platform(), Auth(), Customers()} }
+// All is every HTTP route group of the manifest.
+func All() []app.Mount { return []app.Mount{health.Mount(), authapi.Mount(), customersapi.Mount()} }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"payvand.dev/shared/crm"
@@ -66,6 +67,7 @@ func (r *RefreshTokens) Start(ctx context.Context, s Session) (string, Session, 
 	token := RandomSecret(32)
 	fam := store.KeyItem(familyKey(s.Family))
 	fam["subject"] = store.AV(s.Subject)
+	fam["GSI1PK"], fam["GSI1SK"] = store.AV(accountFamilies(s.Realm, s.TenantKey, s.Subject)), store.AV(s.Family)
 	fam[store.TTL] = store.AV(exp.Add(time.Hour).Unix())
 	err := r.Table.TransactWrite(ctx,
 		store.PutOp(fam, store.NotExists()),
@@ -128,6 +130,25 @@ func (r *RefreshTokens) RevokeFamily(ctx context.Context, family string) error {
 		return nil
 	}
 	return err
+}
+
+func accountFamilies(realm Realm, tenant, subject string) string {
+	return "RFAMILIES#" + string(realm) + "#" + tenant + "#" + subject
+}
+
+// RevokeAll ends every session of an account (password reset, disabled
+// account).
+func (r *RefreshTokens) RevokeAll(ctx context.Context, realm Realm, tenant, subject string) error {
+	p, err := r.Table.Query(ctx, store.Query{Index: "GSI1", PK: accountFamilies(realm, tenant, subject), Limit: 1000})
+	if err != nil {
+		return err
+	}
+	for _, it := range p.Items {
+		if err := r.RevokeFamily(ctx, strings.TrimPrefix(store.Str(it, store.PK), "RFAMILY#")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Revoke ends the family of a token, if the token is known.

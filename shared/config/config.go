@@ -23,6 +23,9 @@ type Config struct {
 	DemoPassword  string // PAYVAND_DEMO_PASSWORD: demo CEO's password (random when unset)
 	RateGeneral   int    // PAYVAND_RATE_LIMIT_GENERAL: requests/min per user, 0 = off
 	CORSOrigins   []string
+	AppURL        string // PAYVAND_APP_URL: the SPA, for links in emails
+	MailFrom      string // PAYVAND_MAIL_FROM
+	SESIdentity   string // PAYVAND_SES_IDENTITY: send through SES (else the outbox)
 	Version       string
 }
 
@@ -43,6 +46,9 @@ func FromEnv() (Config, error) {
 		AdminPassword: os.Getenv("PAYVAND_ADMIN_PASSWORD"),
 		DemoPassword:  os.Getenv("PAYVAND_DEMO_PASSWORD"),
 		Version:       Version,
+		AppURL:        env("PAYVAND_APP_URL", "http://localhost:5173"),
+		MailFrom:      env("PAYVAND_MAIL_FROM", "Payvand <no-reply@payvand.local>"),
+		SESIdentity:   os.Getenv("PAYVAND_SES_IDENTITY"),
 	}
 	var err error
 	if c.RateGeneral, err = strconv.Atoi(env("PAYVAND_RATE_LIMIT_GENERAL", "60")); err != nil || c.RateGeneral < 0 {

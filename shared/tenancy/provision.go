@@ -20,6 +20,10 @@ type NewTenant struct {
 	AdminName     string
 	AdminEmail    string
 	AdminPassword string
+	// AdminPasswordHash, when set, is used instead of AdminPassword.
+	AdminPasswordHash string
+	AdminLocale       string
+	SubscriptionEnd   *time.Time
 }
 
 // DefaultFeatures are on for a new tenant.
@@ -37,7 +41,7 @@ func (c *ControlPlane) Provision(ctx context.Context, n NewTenant) (*Tenant, *us
 	if n.CompanyName == "" {
 		f.Add("company_name", "required")
 	}
-	if len(n.AdminPassword) < 8 {
+	if len(n.AdminPassword) < 8 && n.AdminPasswordHash == "" {
 		f.Add("password", "use at least 8 characters")
 	}
 	if err := f.Err(); err != nil {
@@ -51,7 +55,8 @@ func (c *ControlPlane) Provision(ctx context.Context, n NewTenant) (*Tenant, *us
 	}
 	now := time.Now().UTC()
 	t := &Tenant{ID: ids.New(), Key: n.Key, CompanyName: n.CompanyName, Status: StatusProvisioning, Plan: n.Plan,
-		Table: c.TablePrefix + n.Key, Features: DefaultFeatures, MaxUsers: n.MaxUsers, CreatedAt: now, UpdatedAt: now}
+		Table: c.TablePrefix + n.Key, Features: DefaultFeatures, MaxUsers: n.MaxUsers, CreatedAt: now, UpdatedAt: now,
+		SubscriptionEnd: n.SubscriptionEnd}
 	it, err := marshal(tenantKey(n.Key), t)
 	if err != nil {
 		return nil, nil, err
@@ -63,23 +68,41 @@ func (c *ControlPlane) Provision(ctx context.Context, n NewTenant) (*Tenant, *us
 		}
 		return nil, nil, err
 	}
-	if err := c.DB.CreateTable(ctx, t.Table); err != nil && crm.ErrorCode(err) != crm.ECONFLICT {
-		return nil, nil, crm.Wrap(err, "create tenant table")
-	}
-	hash, err := auth.HashPassword(n.AdminPassword)
+	u, err := c.provisionRest(ctx, n, t)
 	if err != nil {
-		return nil, nil, err
-	}
-	u := &users.User{Name: n.AdminName, Email: n.AdminEmail, Role: "ceo", PasswordHash: hash, Locale: "fa", Timezone: "Asia/Tehran"}
-	if err := (users.Repo{}).Create(ctx, c.TableFor(n.Key), u); err != nil {
-		return nil, nil, err
-	}
-	if err := c.IndexLogin(ctx, u.Email, n.Key, u.ID); err != nil {
+		// Undo what was made so the key can be used again; best effort.
+		c.DB.DeleteTable(ctx, t.Table)
+		c.Table.Delete(ctx, tenantKey(n.Key))
 		return nil, nil, err
 	}
 	t.Status = StatusActive
-	if _, err := c.Table.Update(ctx, updateStatus(n.Key, StatusActive)); err != nil {
-		return nil, nil, err
-	}
 	return t, u, nil
+}
+
+func (c *ControlPlane) provisionRest(ctx context.Context, n NewTenant, t *Tenant) (*users.User, error) {
+	if err := c.DB.CreateTable(ctx, t.Table); err != nil && crm.ErrorCode(err) != crm.ECONFLICT {
+		return nil, crm.Wrap(err, "create tenant table")
+	}
+	hash := n.AdminPasswordHash
+	if hash == "" {
+		var err error
+		if hash, err = auth.HashPassword(n.AdminPassword); err != nil {
+			return nil, err
+		}
+	}
+	locale := n.AdminLocale
+	if locale != "en" {
+		locale = "fa"
+	}
+	u := &users.User{Name: n.AdminName, Email: n.AdminEmail, Role: "ceo", PasswordHash: hash, Locale: locale, Timezone: "Asia/Tehran"}
+	if err := (users.Repo{}).Create(ctx, c.TableFor(n.Key), u); err != nil {
+		return nil, err
+	}
+	if err := c.IndexLogin(ctx, u.Email, n.Key, u.ID); err != nil {
+		return nil, err
+	}
+	if _, err := c.Table.Update(ctx, updateStatus(n.Key, StatusActive)); err != nil {
+		return nil, err
+	}
+	return u, nil
 }

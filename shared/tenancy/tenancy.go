@@ -35,6 +35,8 @@ type Tenant struct {
 	Table       string    `dynamo:"table_name" json:"-"`
 	Features    []string  `dynamo:"features" json:"features"`
 	MaxUsers    int       `dynamo:"max_users" json:"max_users"`
+	// SubscriptionEnd is when the plan runs out (nil: no end).
+	SubscriptionEnd *time.Time `dynamo:"subscription_end" json:"subscription_end"`
 	CreatedAt   time.Time `dynamo:"created_at" json:"created_at"`
 	UpdatedAt   time.Time `dynamo:"updated_at" json:"updated_at"`
 }

@@ -157,3 +157,15 @@ func (r Repo) ByEmail(ctx context.Context, t store.Table, email string) (*User, 
 	}
 	return r.Get(ctx, t, store.Str(it, "user_id"))
 }
+
+// SetPassword replaces a user's password hash.
+func (Repo) SetPassword(ctx context.Context, t store.Table, id, hash string) error {
+	_, err := t.Update(ctx, store.Update{Key: userKey(id), Set: store.Item{
+		"password_hash": store.AV(hash),
+		"updated_at":    store.AV(time.Now().UTC().Format(time.RFC3339Nano)),
+	}, Add: map[string]int64{"version": 1}, Cond: []store.Cond{store.Exists()}})
+	if crm.ErrorCode(err) == crm.ECONFLICT {
+		return crm.Errorf(crm.ENOTFOUND, "user not found")
+	}
+	return err
+}

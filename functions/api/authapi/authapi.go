@@ -14,6 +14,7 @@ import (
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/httpapi"
+	"payvand.dev/shared/mail"
 	"payvand.dev/shared/tenancy"
 	"payvand.dev/shared/users"
 )
@@ -23,6 +24,11 @@ type Deps struct {
 	Control *tenancy.ControlPlane
 	Tokens  *auth.Tokens
 	Refresh *auth.RefreshTokens
+	Resets  *auth.ResetTokens
+	Mail    mail.Sender
+	Limiter httpapi.Limiter // login and forgot-password limits (always on)
+	Origins []string        // origins trusted besides the API's own host
+	AppURL  string          // the SPA, for links in emails
 }
 
 // RefreshCookie carries the refresh token; scoped to the auth paths.
@@ -95,14 +101,23 @@ type LoginOutput[T any] struct {
 	Body      LoginBody[T]
 }
 
-// clientInfo captures what cookie flags depend on.
+// clientInfo captures what cookie flags, rate limits and the CSRF check
+// depend on.
 type clientInfo struct {
-	host   string
-	secure bool
+	host    string
+	secure  bool
+	ip      string
+	origin  string
+	referer string
 }
 
 func (c *clientInfo) Resolve(ctx huma.Context) []error {
 	c.host = ctx.Host()
+	c.origin, c.referer = ctx.Header("Origin"), ctx.Header("Referer")
+	c.ip = ctx.RemoteAddr()
+	if h, _, err := net.SplitHostPort(c.ip); err == nil {
+		c.ip = h
+	}
 	h, _, err := net.SplitHostPort(c.host)
 	if err != nil {
 		h = c.host
@@ -215,6 +230,9 @@ func Register(s *httpapi.Server, d Deps) {
 	httpapi.Register(s, httpapi.Route{Method: http.MethodPost, Path: "/api/auth/refresh", ID: "refresh", Tags: tags, Realm: httpapi.Public,
 		Summary: "Exchange the refresh token (cookie) for a new access token; the refresh token rotates"},
 		func(ctx context.Context, in *RefreshInput) (*LoginOutput[UserView], error) {
+			if err := d.checkOrigin(&in.clientInfo); err != nil {
+				return nil, err
+			}
 			token := in.Cookie
 			if token == "" && in.Body != nil {
 				token = in.Body.RefreshToken
@@ -228,6 +246,9 @@ func Register(s *httpapi.Server, d Deps) {
 		httpapi.Register(s, httpapi.Route{Method: http.MethodPost, Path: p.path, ID: p.id, Tags: tags, Realm: httpapi.Public,
 			Summary: "End the session: revoke the refresh token family and clear the cookies"},
 			func(ctx context.Context, in *RefreshInput) (*LogoutOutput, error) {
+				if err := d.checkOrigin(&in.clientInfo); err != nil {
+					return nil, err
+				}
 				if err := d.Refresh.Revoke(ctx, in.Cookie); err != nil {
 					return nil, err
 				}
@@ -238,6 +259,8 @@ func Register(s *httpapi.Server, d Deps) {
 				return out, nil
 			})
 	}
+
+	registerAccount(s, d)
 
 	httpapi.Register(s, httpapi.Route{Method: http.MethodGet, Path: "/api/auth/me", ID: "me", Tags: tags, Realm: httpapi.TenantUsers,
 		Summary: "The current user"},
@@ -311,6 +334,9 @@ func principalOf(u *users.User, t *tenancy.Tenant, family string) *auth.Principa
 }
 
 func (d Deps) tenantLogin(ctx context.Context, ci *clientInfo, key, email, password string) (*LoginOutput[UserView], error) {
+	if err := d.limit(ctx, "login", ci.ip+"|"+strings.ToLower(strings.TrimSpace(email)), LoginPerMinute); err != nil {
+		return nil, err
+	}
 	if key == "" {
 		keys, err := d.Control.TenantsForEmail(ctx, email)
 		if err != nil {
@@ -388,6 +414,9 @@ func chooseOrganization(ctx context.Context, c *tenancy.ControlPlane, keys []str
 }
 
 func (d Deps) adminLogin(ctx context.Context, ci *clientInfo, username, password string) (*LoginOutput[AdminView], error) {
+	if err := d.limit(ctx, "admin-login", ci.ip+"|"+strings.ToLower(username), LoginPerMinute); err != nil {
+		return nil, err
+	}
 	a, err := d.Control.Admin(ctx, username)
 	if err != nil {
 		if crm.ErrorCode(err) == crm.ENOTFOUND {

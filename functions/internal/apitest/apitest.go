@@ -58,14 +58,27 @@ func (e *Env) LastRequestLog() map[string]any {
 	return nil
 }
 
+// Option adjusts the environment.
+type Option func(*config.Config, *settings)
+
+type settings struct{ loginLimits bool }
+
+// WithConfig changes the configuration.
+func WithConfig(f func(*config.Config)) Option { return func(c *config.Config, _ *settings) { f(c) } }
+
+// WithLoginLimits keeps the login and forgot-password limits, which other
+// tests drop because they log in many times from one address.
+func WithLoginLimits() Option { return func(_ *config.Config, s *settings) { s.loginLimits = true } }
+
 // New starts the API on the embedded store with tenants "alpha" and "beta"
 // (CEOs ceo@alpha.test and ceo@beta.test) and the admin "admin".
-func New(t testing.TB, opts ...func(*config.Config)) *Env {
+func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
 	cfg := config.Config{DataDir: t.TempDir(), Store: "embedded", ControlTable: "payvand-control", TablePrefix: "payvand-tenant-",
 		AdminPassword: Password, DemoPassword: Password, Version: "test"}
+	var set settings
 	for _, o := range opts {
-		o(&cfg)
+		o(&cfg, &set)
 	}
 	ctx := context.Background()
 	d, err := app.Open(ctx, cfg, localplatform.Platform)
@@ -73,6 +86,9 @@ func New(t testing.TB, opts ...func(*config.Config)) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
+	if !set.loginLimits {
+		d.LoginLimiter = nil
+	}
 	if err := d.SeedLocal(ctx, io.Discard); err != nil {
 		t.Fatal(err)
 	}

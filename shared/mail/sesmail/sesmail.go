@@ -1,4 +1,6 @@
-package mail
+// Package sesmail sends mail through Amazon SES v2. It is its own package
+// so that only the functions that send mail link the SES client.
+package sesmail
 
 import (
 	"context"
@@ -8,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"payvand.dev/shared/crm"
+	"payvand.dev/shared/mail"
 )
 
 // SES sends through Amazon SES v2 from a verified identity.
@@ -16,9 +19,14 @@ type SES struct {
 	From   string // e.g. "Payvand <no-reply@example.com>"
 }
 
-var _ Sender = (*SES)(nil)
+var _ mail.Sender = (*SES)(nil)
 
-func (s *SES) Send(ctx context.Context, m Message) (string, error) {
+// New sends from a verified identity with the client of cfg.
+func New(cfg aws.Config, from string) mail.Sender {
+	return &SES{Client: sesv2.NewFromConfig(cfg), From: from}
+}
+
+func (s *SES) Send(ctx context.Context, m mail.Message) (string, error) {
 	utf8 := aws.String("UTF-8")
 	body := &types.Body{Text: &types.Content{Data: aws.String(m.Text), Charset: utf8}}
 	if m.HTML != "" {
