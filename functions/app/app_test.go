@@ -81,7 +81,7 @@ func TestAPIOnDynamoDB(t *testing.T) {
 // loginLimitOnDynamoDB: the sixth login of a minute is refused, counted in
 // DynamoDB items that every instance shares.
 func loginLimitOnDynamoDB(t *testing.T, e *apitest.Env) {
-	body := map[string]string{"tenant_key": "beta", "email": "ceo@beta.test", "password": "wrong-password"}
+	body := map[string]string{"tenant_key": "beta", "email": "someone@beta.test", "password": "wrong-password"}
 	for i := 0; i < 5; i++ {
 		e.Do("POST", "/api/tenant/auth/login", "", body).Want(t, 401)
 	}
