@@ -45,10 +45,10 @@ type Deps struct {
 	// LoginLimiter enforces the login and forgot-password limits (always
 	// on in the product; tests that log in often may drop it).
 	LoginLimiter httpapi.Limiter
-	Resets    *auth.ResetTokens
-	Outbox    *mail.Outbox
-	Mail      mail.Sender
-	AWS       aws.Config // zero in local mode
+	Resets       *auth.ResetTokens
+	Outbox       *mail.Outbox
+	Mail         mail.Sender
+	AWS          aws.Config // zero in local mode
 	// OpenAPI, when set, is served as the API's document (platform Lambda).
 	OpenAPI []byte
 	key     auth.KeySource
@@ -210,6 +210,7 @@ func (d *Deps) Server(logger *slog.Logger, mounts ...Mount) (*httpapi.Server, er
 		Logger:          logger,
 		CORSOrigins:     d.Config.CORSOrigins,
 		PrebuiltOpenAPI: d.OpenAPI,
+		Gate:            d.Control.Gate,
 	})
 	for _, m := range mounts {
 		if _, ok := manifest.Lookup(m.Name); !ok {

@@ -51,6 +51,15 @@ var Functions = []Function{
 		Resources: []string{ControlTable, TenantTables, TenantAdmin, JWTSecret, Email},
 	},
 	{
+		Name: "admin",
+		// /api/admin/auth/* stays with auth: API Gateway picks the longest
+		// matching route. /api/internal/* is deliberately not routed.
+		Prefixes:  []string{"/api/admin"},
+		MemoryMB:  256,
+		TimeoutS:  30, // provisioning creates a table
+		Resources: []string{ControlTable, TenantTables, TenantAdmin, JWTSecret, Email},
+	},
+	{
 		Name:      "customers",
 		Prefixes:  []string{"/api/customers", "/api/tenant/customers"},
 		MemoryMB:  256,

@@ -4,6 +4,7 @@
 package routes
 
 import (
+	"payvand.dev/functions/api/adminapi"
 	"payvand.dev/functions/api/authapi"
 	"payvand.dev/functions/api/customersapi"
 	"payvand.dev/functions/api/health"
@@ -11,4 +12,6 @@ import (
 )
 
 // All is every HTTP route group of the manifest.
-func All() []app.Mount { return []app.Mount{health.Mount(), authapi.Mount(), customersapi.Mount()} }
+func All() []app.Mount {
+	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), customersapi.Mount()}
+}

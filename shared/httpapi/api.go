@@ -47,6 +47,9 @@ type Config struct {
 	CursorKey      auth.KeySource // server secret the cursors' MAC uses
 	Logger         *slog.Logger
 	CORSOrigins    []string // origins allowed to call with credentials ("*" = any)
+	// Gate, when set, decides whether a tenant user's request may proceed
+	// (organization status, subscription, the route's feature).
+	Gate func(ctx context.Context, p *auth.Principal, feature string) error
 	// PrebuiltOpenAPI, when set, is served at /api/openapi.json instead of
 	// the document of the routes mounted here: the platform Lambda serves
 	// the whole API's document without registering (and paying at cold
@@ -72,6 +75,10 @@ type Route struct {
 	Tags        []string
 	Realm       Realm
 	Module      string // module the caller needs ("" = any authenticated caller)
+	Feature     string // tenant feature the route belongs to ("" = none)
+	// Ungated routes stay open whatever the organization's status (auth,
+	// billing information).
+	Ungated bool
 	Status      int    // success status (default 200)
 	RateClass   string // rate limit class (default "general")
 	MaxBodySize int64  // default MaxBodyBytes
@@ -117,9 +124,11 @@ func Register[I, O any](s *Server, r Route, h func(context.Context, *I) (*O, err
 		DefaultStatus: r.Status,
 		MaxBodyBytes:  r.MaxBodySize,
 		Metadata: map[string]any{
-			"realm":  r.Realm,
-			"module": r.Module,
-			"rate":   r.RateClass,
+			"realm":   r.Realm,
+			"module":  r.Module,
+			"rate":    r.RateClass,
+			"feature": r.Feature,
+			"ungated": r.Ungated,
 		},
 	}
 	if op.MaxBodyBytes == 0 {

@@ -225,6 +225,13 @@ func (s *Server) authenticate(hctx huma.Context, next func(huma.Context)) {
 		s.fail(hctx, NewProblem(ctx, http.StatusForbidden, Tc(ctx, "realm-forbidden")))
 		return
 	}
+	if ungated, _ := op.Metadata["ungated"].(bool); !ungated && s.cfg.Gate != nil {
+		feature, _ := op.Metadata["feature"].(string)
+		if err := s.cfg.Gate(ctx, p, feature); err != nil {
+			s.fail(hctx, FromError(ctx, err))
+			return
+		}
+	}
 	if module, _ := op.Metadata["module"].(string); module != "" && !p.HasModule(module) {
 		s.fail(hctx, NewProblem(ctx, http.StatusForbidden, Tc(ctx, "module-forbidden", module)))
 		return

@@ -57,11 +57,10 @@ func (c *ControlPlane) Provision(ctx context.Context, n NewTenant) (*Tenant, *us
 	t := &Tenant{ID: ids.New(), Key: n.Key, CompanyName: n.CompanyName, Status: StatusProvisioning, Plan: n.Plan,
 		Table: c.TablePrefix + n.Key, Features: DefaultFeatures, MaxUsers: n.MaxUsers, CreatedAt: now, UpdatedAt: now,
 		SubscriptionEnd: n.SubscriptionEnd}
-	it, err := marshal(tenantKey(n.Key), t)
+	it, err := tenantItem(t)
 	if err != nil {
 		return nil, nil, err
 	}
-	it["GSI1PK"], it["GSI1SK"] = store.AV("TENANTS"), store.AV(t.ID)
 	if err := c.Table.Put(ctx, it, store.NotExists()); err != nil {
 		if crm.ErrorCode(err) == crm.ECONFLICT {
 			return nil, nil, &crm.Error{Code: crm.ECONFLICT, Message: "the tenant key is taken", Fields: map[string][]string{"tenant_key": {"the tenant key is taken"}}}

@@ -37,6 +37,10 @@ type Tenant struct {
 	MaxUsers    int       `dynamo:"max_users" json:"max_users"`
 	// SubscriptionEnd is when the plan runs out (nil: no end).
 	SubscriptionEnd *time.Time `dynamo:"subscription_end" json:"subscription_end"`
+	Settings        map[string]any `dynamo:"settings" json:"settings"`
+	AdminEmail      string         `dynamo:"admin_email" json:"admin_email"`
+	// DeleteAfter is when a deactivated tenant's table is dropped.
+	DeleteAfter *time.Time `dynamo:"delete_after" json:"delete_after,omitempty"`
 	CreatedAt   time.Time `dynamo:"created_at" json:"created_at"`
 	UpdatedAt   time.Time `dynamo:"updated_at" json:"updated_at"`
 }
@@ -71,6 +75,9 @@ type ControlPlane struct {
 	DB          store.DB
 	Table       store.Table
 	TablePrefix string // tenant tables are named TablePrefix + tenant key
+
+	mu    sync.Mutex
+	cache map[string]cachedTenant // for Gate
 }
 
 func marshal(k store.Key, v any) (store.Item, error) {

@@ -106,7 +106,7 @@ func registerAccount(s *httpapi.Server, d Deps) {
 		})
 
 	httpapi.Register(s, httpapi.Route{Method: http.MethodGet, Path: "/api/auth/permissions", ID: "permissions", Tags: tags,
-		Realm: httpapi.TenantUsers, Summary: "The current user's permissions (module.action strings)"},
+		Realm: httpapi.TenantUsers, Ungated: true, Summary: "The current user's permissions (module.action strings)"},
 		func(ctx context.Context, _ *struct{}) (*PermissionsBody, error) {
 			u, _, err := d.currentUser(ctx)
 			if err != nil {

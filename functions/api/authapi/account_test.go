@@ -40,7 +40,7 @@ func TestRegisterRefreshReuseForgotReset(t *testing.T) {
 
 	r1 := e.Do("POST", "/api/auth/refresh", "", nil, "Cookie: refresh_token="+first).Want(t, 200)
 	second := cookieOf(r1, "refresh_token").Value
-	e.Do("POST", "/api/auth/refresh", "", nil, "Cookie: refresh_token="+first).Want(t, 401) // replay
+	e.Do("POST", "/api/auth/refresh", "", nil, "Cookie: refresh_token="+first).Want(t, 401)  // replay
 	e.Do("POST", "/api/auth/refresh", "", nil, "Cookie: refresh_token="+second).Want(t, 401) // family revoked
 
 	// Forgot: the same answer for a known and an unknown email.

@@ -262,7 +262,7 @@ func Register(s *httpapi.Server, d Deps) {
 
 	registerAccount(s, d)
 
-	httpapi.Register(s, httpapi.Route{Method: http.MethodGet, Path: "/api/auth/me", ID: "me", Tags: tags, Realm: httpapi.TenantUsers,
+	httpapi.Register(s, httpapi.Route{Method: http.MethodGet, Path: "/api/auth/me", ID: "me", Tags: tags, Realm: httpapi.TenantUsers, Ungated: true,
 		Summary: "The current user"},
 		func(ctx context.Context, _ *struct{}) (*MeBody, error) {
 			u, t, err := d.currentUser(ctx)
@@ -274,7 +274,7 @@ func Register(s *httpapi.Server, d Deps) {
 			return out, nil
 		})
 
-	httpapi.Register(s, httpapi.Route{Method: http.MethodGet, Path: "/api/tenant/auth/verify", ID: "tenant-verify", Tags: tags, Realm: httpapi.TenantUsers,
+	httpapi.Register(s, httpapi.Route{Method: http.MethodGet, Path: "/api/tenant/auth/verify", ID: "tenant-verify", Tags: tags, Realm: httpapi.TenantUsers, Ungated: true,
 		Summary: "Check the tenant token"},
 		func(ctx context.Context, _ *struct{}) (*VerifyBody[UserView], error) {
 			u, t, err := d.currentUser(ctx)
@@ -384,7 +384,9 @@ func (d Deps) checkUser(ctx context.Context, key, email, password string) (*tena
 	if !auth.CheckPassword(u.PasswordHash, password) || u.Status != "active" {
 		return nil, nil, badCredentials()
 	}
-	if t.Status != tenancy.StatusActive {
+	// A suspended or expired organization's users may still log in (to
+	// see billing information); every other route answers 402/403.
+	if t.Status != tenancy.StatusActive && t.Status != tenancy.StatusSuspended {
 		return nil, nil, &crm.Error{Code: crm.EFORBIDDEN, Message: "the organization is not active", Key: "tenant-unknown"}
 	}
 	return t, u, nil
@@ -457,7 +459,7 @@ func (d Deps) refresh(ctx context.Context, ci *clientInfo, token string) (*Login
 		return out, err
 	}
 	t, err := d.Control.Tenant(ctx, sess.TenantKey)
-	if err != nil || t.Status != tenancy.StatusActive {
+	if err != nil || (t.Status != tenancy.StatusActive && t.Status != tenancy.StatusSuspended) {
 		return nil, &crm.Error{Code: crm.EUNAUTHORIZED, Message: "the organization is not active", Key: "tenant-unknown"}
 	}
 	u, err := (users.Repo{}).Get(ctx, d.Control.TableFor(t.Key), sess.Subject)

@@ -107,7 +107,7 @@ func Register(s *httpapi.Server, svc Service) {
 func register(s *httpapi.Server, svc Service, prefix, id string) {
 	route := func(method, path, op, summary string) httpapi.Route {
 		return httpapi.Route{Method: method, Path: prefix + path, ID: id + "-" + op, Summary: summary,
-			Tags: []string{"Customers"}, Realm: httpapi.TenantUsers, Module: "customers"}
+			Tags: []string{"Customers"}, Realm: httpapi.TenantUsers, Module: "customers", Feature: "customers"}
 	}
 
 	httpapi.Register(s, route(http.MethodGet, "", "list", "List customers (filters, search, sort, page or cursor)"),
