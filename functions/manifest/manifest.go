@@ -60,6 +60,14 @@ var Functions = []Function{
 		Resources: []string{ControlTable, TenantTables, TenantAdmin, JWTSecret, Email},
 	},
 	{
+		Name: "team",
+		Prefixes: []string{"/api/users", "/api/tenant/users", "/api/tenant/info", "/api/tenant/setup", "/api/tenant/settings",
+			"/api/tenant/usage", "/api/profile", "/api/permissions", "/api/settings/organization", "/api/settings/preferences"},
+		MemoryMB:  512, // argon2id for the passwords of new users
+		TimeoutS:  15,
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Email},
+	},
+	{
 		Name:      "customers",
 		Prefixes:  []string{"/api/customers", "/api/tenant/customers"},
 		MemoryMB:  256,

@@ -8,10 +8,11 @@ import (
 	"payvand.dev/functions/api/authapi"
 	"payvand.dev/functions/api/customersapi"
 	"payvand.dev/functions/api/health"
+	"payvand.dev/functions/api/teamapi"
 	"payvand.dev/functions/app"
 )
 
 // All is every HTTP route group of the manifest.
 func All() []app.Mount {
-	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), customersapi.Mount()}
+	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), customersapi.Mount()}
 }

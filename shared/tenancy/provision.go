@@ -94,7 +94,7 @@ func (c *ControlPlane) provisionRest(ctx context.Context, n NewTenant, t *Tenant
 		locale = "fa"
 	}
 	u := &users.User{Name: n.AdminName, Email: n.AdminEmail, Role: "ceo", PasswordHash: hash, Locale: locale, Timezone: "Asia/Tehran"}
-	if err := (users.Repo{}).Create(ctx, c.TableFor(n.Key), u); err != nil {
+	if err := (users.Repo{}).Create(ctx, c.TableFor(n.Key), u, 0); err != nil {
 		return nil, err
 	}
 	if err := c.IndexLogin(ctx, u.Email, n.Key, u.ID); err != nil {

@@ -78,7 +78,7 @@ func toStrings(v any) []string {
 func TestEmailInSeveralTenantsMustChoose(t *testing.T) {
 	e := apitest.New(t)
 	h, _ := auth.HashPassword(apitest.Password)
-	if err := (users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor("beta"), &users.User{Name: "Alpha CEO too", Email: "ceo@alpha.test", Role: "sales", PasswordHash: h}); err != nil {
+	if err := (users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor("beta"), &users.User{Name: "Alpha CEO too", Email: "ceo@alpha.test", Role: "sales", PasswordHash: h}, 0); err != nil {
 		t.Fatal(err)
 	}
 	e.Deps.Control.IndexLogin(context.Background(), "ceo@alpha.test", "beta", "x")

@@ -297,7 +297,7 @@ func TestAuthenticationAndModulePermission(t *testing.T) {
 	e.Do("GET", "/api/customers", ar.JSON["token"].(string), nil).Want(t, 403)
 	// An employee has no customers module.
 	ctx := context.Background()
-	err := (users.Repo{}).Create(ctx, e.Deps.Control.TableFor("alpha"), &users.User{Name: "Emp", Email: "emp@alpha.test", Role: "employee", PasswordHash: hash(t)})
+	err := (users.Repo{}).Create(ctx, e.Deps.Control.TableFor("alpha"), &users.User{Name: "Emp", Email: "emp@alpha.test", Role: "employee", PasswordHash: hash(t)}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

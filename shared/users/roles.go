@@ -1,0 +1,100 @@
+package users
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/guregu/dynamo/v2"
+
+	"payvand.dev/shared/crm"
+	"payvand.dev/shared/store"
+)
+
+// Role is a named set of modules. Built-in roles are the same in every
+// tenant; custom roles belong to one.
+type Role struct {
+	Name        string    `dynamo:"name" json:"name"`
+	Description string    `dynamo:"description" json:"description"`
+	Modules     []string  `dynamo:"modules" json:"modules"`
+	Builtin     bool      `dynamo:"-" json:"builtin"`
+	CreatedAt   time.Time `dynamo:"created_at" json:"created_at,omitempty"`
+}
+
+func roleKey(name string) store.Key { return store.Key{PK: "ROLE#" + name, SK: "ROLE"} }
+
+const rolesPK = "ROLES"
+
+var roleName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`) })
+
+// Roles lists the built-in roles and the tenant's custom ones.
+func (Repo) Roles(ctx context.Context, t store.Table) ([]Role, error) {
+	var out []Role
+	for _, n := range []string{"ceo", "admin", "manager", "sales_manager", "sales", "employee"} {
+		out = append(out, Role{Name: n, Modules: BuiltinRoles[n], Builtin: true})
+	}
+	p, err := t.Query(ctx, store.Query{Index: "GSI1", PK: rolesPK, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range p.Items {
+		var r Role
+		if err := dynamo.UnmarshalItem(it, &r); err != nil {
+			return nil, crm.Wrap(err, "unmarshal role")
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Role returns one role; ENOTFOUND when neither built in nor defined.
+func (Repo) Role(ctx context.Context, t store.Table, name string) (*Role, error) {
+	if m, ok := BuiltinRoles[name]; ok {
+		return &Role{Name: name, Modules: m, Builtin: true}, nil
+	}
+	it, err := t.Get(ctx, roleKey(name))
+	if crm.ErrorCode(err) == crm.ENOTFOUND {
+		return nil, crm.Errorf(crm.ENOTFOUND, "role not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r Role
+	if err := dynamo.UnmarshalItem(it, &r); err != nil {
+		return nil, crm.Wrap(err, "unmarshal role")
+	}
+	return &r, nil
+}
+
+// SaveRole creates or replaces a custom role.
+func (Repo) SaveRole(ctx context.Context, t store.Table, r *Role) error {
+	f := crm.FieldErrors{}
+	r.Name = strings.TrimSpace(r.Name)
+	if !roleName().MatchString(r.Name) {
+		f.Add("name", "use 2-40 lowercase letters, digits or underscores, starting with a letter")
+	} else if _, builtin := BuiltinRoles[r.Name]; builtin {
+		f.Add("name", "built-in roles cannot be redefined")
+	}
+	if bad := ValidModules(r.Modules); len(bad) > 0 {
+		f.Add("modules", "unknown modules: "+strings.Join(bad, ", "))
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	slices.Sort(r.Modules)
+	r.Modules = slices.Compact(r.Modules)
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = time.Now().UTC()
+	}
+	it, err := dynamo.MarshalItem(r)
+	if err != nil {
+		return crm.Wrap(err, "marshal role")
+	}
+	k := roleKey(r.Name)
+	it[store.PK], it[store.SK] = store.AV(k.PK), store.AV(k.SK)
+	it["GSI1PK"], it["GSI1SK"] = store.AV(rolesPK), store.AV(r.Name)
+	return t.Put(ctx, it)
+}
