@@ -101,11 +101,7 @@ func (c *ControlPlane) Tenant(ctx context.Context, key string) (*Tenant, error) 
 		}
 		return nil, err
 	}
-	var t Tenant
-	if err := dynamo.UnmarshalItem(it, &t); err != nil {
-		return nil, crm.Wrap(err, "unmarshal tenant")
-	}
-	return &t, nil
+	return unmarshalTenant(it)
 }
 
 // Admin returns a SaaS admin by username.

@@ -185,7 +185,13 @@ func registerPermissions(s *httpapi.Server, d Deps) {
 			return httpapi.OK(roles, ""), nil
 		})
 	create := route(http.MethodPost, "/api/permissions/roles", "roles-save", "Create or replace a custom role")
-	httpapi.Register(s, create, func(ctx context.Context, in *struct{ Body users.Role }) (*httpapi.Body[users.Role], error) {
+	httpapi.Register(s, create, func(ctx context.Context, in *struct {
+		Body struct {
+			Name        string   `json:"name" minLength:"2" maxLength:"40"`
+			Description string   `json:"description,omitempty" maxLength:"500"`
+			Modules     []string `json:"modules" maxItems:"50"`
+		}
+	}) (*httpapi.Body[users.Role], error) {
 		p := auth.PrincipalFrom(ctx)
 		if err := checkManage(p, nil, "", in.Body.Modules); err != nil {
 			return nil, err
@@ -194,7 +200,7 @@ func registerPermissions(s *httpapi.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		r := in.Body
+		r := users.Role{Name: in.Body.Name, Description: in.Body.Description, Modules: in.Body.Modules}
 		if err := repo.SaveRole(ctx, table, &r); err != nil {
 			return nil, err
 		}
