@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"payvand.dev/functions/manifest"
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/awssecret"
+	"payvand.dev/shared/blob"
 	"payvand.dev/shared/config"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/customers"
@@ -48,7 +50,9 @@ type Deps struct {
 	Resets       *auth.ResetTokens
 	Outbox       *mail.Outbox
 	Mail         mail.Sender
+	Blob         blob.Store // nil when the binary stores no files
 	AWS          aws.Config // zero in local mode
+	closers      []io.Closer
 	// OpenAPI, when set, is served as the API's document (platform Lambda).
 	OpenAPI []byte
 	key     auth.KeySource
@@ -65,6 +69,9 @@ type Platform struct {
 	// Mail sends through the provider (SES) when PAYVAND_SES_IDENTITY is
 	// set; without it, or when nil, messages go to the outbox.
 	Mail func(cfg aws.Config, from string) mail.Sender
+	// Blob opens the file store (S3, or gofakes3 locally); nil when the
+	// binary stores no files.
+	Blob func(ctx context.Context, cfg config.Config, awsCfg aws.Config) (blob.Store, io.Closer, error)
 }
 
 // Open builds the dependencies from the configuration.
@@ -119,6 +126,17 @@ func Open(ctx context.Context, cfg config.Config, pf Platform) (*Deps, error) {
 	d.Mail = d.Outbox
 	if cfg.SESIdentity != "" && pf.Mail != nil {
 		d.Mail = pf.Mail(awsCfg, cfg.MailFrom)
+	}
+	if pf.Blob != nil {
+		b, closer, err := pf.Blob(ctx, cfg, awsCfg)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("file store: %w", err)
+		}
+		d.Blob = b
+		if closer != nil {
+			d.closers = append(d.closers, closer)
+		}
 	}
 	return d, nil
 }
@@ -189,8 +207,14 @@ func fileOrEnvKey(cfg config.Config) ([]byte, error) {
 	return k, os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(k)), 0o600)
 }
 
-// Close releases the store.
-func (d *Deps) Close() error { return d.DB.Close() }
+// Close releases the store and what the platform opened.
+func (d *Deps) Close() error {
+	errs := []error{}
+	for _, c := range d.closers {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(append(errs, d.DB.Close())...)
+}
 
 // Mount registers one route group's routes on a server.
 type Mount struct {
@@ -201,11 +225,12 @@ type Mount struct {
 // Server mounts route groups on one kernel server.
 func (d *Deps) Server(logger *slog.Logger, mounts ...Mount) (*httpapi.Server, error) {
 	s := httpapi.New(httpapi.Config{
-		Title:           "Payvand API",
-		Version:         d.Config.Version,
-		Auth:            d.Tokens,
-		Limiter:         d.Limiter,
-		Limits:          map[string]int{"general": d.Config.RateGeneral},
+		Title:   "Payvand API",
+		Version: d.Config.Version,
+		Auth:    d.Tokens,
+		Limiter: d.Limiter,
+		// Uploads are limited whatever the general limit (spec: 10/min).
+		Limits:          map[string]int{"general": d.Config.RateGeneral, "upload": 10},
 		CursorKey:       d.key,
 		Logger:          logger,
 		CORSOrigins:     d.Config.CORSOrigins,

@@ -3,10 +3,14 @@ package app
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"payvand.dev/shared/blob"
+	"payvand.dev/shared/config"
 )
 
 // LambdaAWS builds the AWS configuration from the variables Lambda sets
@@ -24,4 +28,9 @@ func LambdaAWS(context.Context) (aws.Config, error) {
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider(key, secret, os.Getenv("AWS_SESSION_TOKEN")),
 	}, nil
+}
+
+// LambdaBlob is the documents bucket of the stack (PAYVAND_BUCKET).
+func LambdaBlob(_ context.Context, cfg config.Config, awsCfg aws.Config) (blob.Store, io.Closer, error) {
+	return blob.NewS3(awsCfg, cfg.Bucket, false), nil, nil
 }

@@ -62,10 +62,11 @@ var Functions = []Function{
 	{
 		Name: "team",
 		Prefixes: []string{"/api/users", "/api/tenant/users", "/api/tenant/info", "/api/tenant/setup", "/api/tenant/settings",
-			"/api/tenant/usage", "/api/profile", "/api/permissions", "/api/settings/organization", "/api/settings/preferences"},
-		MemoryMB:  512, // argon2id for the passwords of new users
+			"/api/tenant/usage", "/api/profile", "/api/permissions", "/api/settings/organization", "/api/settings/preferences",
+			"/api/uploads"},
+		MemoryMB:  512, // argon2id for new users' passwords, image resizing for avatars
 		TimeoutS:  15,
-		Resources: []string{ControlTable, TenantTables, JWTSecret, Email},
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Email, Documents},
 	},
 	{
 		Name:      "customers",

@@ -26,6 +26,7 @@ type Config struct {
 	AppURL        string // PAYVAND_APP_URL: the SPA, for links in emails
 	MailFrom      string // PAYVAND_MAIL_FROM
 	SESIdentity   string // PAYVAND_SES_IDENTITY: send through SES (else the outbox)
+	Bucket        string // PAYVAND_BUCKET: documents and avatars
 	Version       string
 }
 
@@ -49,6 +50,7 @@ func FromEnv() (Config, error) {
 		AppURL:        env("PAYVAND_APP_URL", "http://localhost:5173"),
 		MailFrom:      env("PAYVAND_MAIL_FROM", "Payvand <no-reply@payvand.local>"),
 		SESIdentity:   os.Getenv("PAYVAND_SES_IDENTITY"),
+		Bucket:        env("PAYVAND_BUCKET", "payvand-local"),
 	}
 	var err error
 	if c.RateGeneral, err = strconv.Atoi(env("PAYVAND_RATE_LIMIT_GENERAL", "60")); err != nil || c.RateGeneral < 0 {

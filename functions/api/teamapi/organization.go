@@ -9,6 +9,7 @@ import (
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/httpapi"
+	"payvand.dev/shared/store"
 	"payvand.dev/shared/tenancy"
 )
 
@@ -113,6 +114,11 @@ func registerOrganization(s *httpapi.Server, d Deps) {
 			return nil, err
 		}
 		u := Usage{UsersCount: i.CurrentUsers, MaxUsers: i.MaxUsers}
+		if table, err := d.Control.TenantTable(ctx); err == nil {
+			if it, err := table.Get(ctx, storageKey()); err == nil {
+				u.StorageUsed = store.Int(it, "bytes")
+			}
+		}
 		if d.Counters != nil {
 			if u.CustomersCount, err = d.Counters(ctx); err != nil {
 				return nil, err

@@ -69,7 +69,9 @@ func TestPermissionMatrix(t *testing.T) {
 		}, managers},
 		{"PUT", "/api/users/{target}", func(string) any { return map[string]any{"job_title": "Clerk"} }, managers},
 		{"POST", "/api/tenant/users/{target}/permissions", func(string) any { return map[string]any{"modules": []string{"tasks", "calendar"}} }, managers},
-		{"POST", "/api/permissions/user-modules", func(string) any { return map[string]any{"user_id": "{target}", "module_id": "contacts", "granted": true} }, managers},
+		{"POST", "/api/permissions/user-modules", func(string) any {
+			return map[string]any{"user_id": "{target}", "module_id": "contacts", "granted": true}
+		}, managers},
 		{"DELETE", "/api/users/{target}", nil, managers},
 		{"GET", "/api/permissions", nil, everyone},
 		{"GET", "/api/permissions/modules", nil, everyone},
@@ -148,7 +150,7 @@ func TestManagersCannotEscalate(t *testing.T) {
 	e.Do("DELETE", "/api/users/"+ids["ceo"], m, nil).Want(t, 403)
 	e.Do("POST", "/api/tenant/users/"+ids["sales"]+"/permissions", m, map[string]any{"modules": []string{"settings"}}).Want(t, 403)
 	e.Do("PUT", "/api/users/"+ids["manager"], m, map[string]any{"role": "ceo"}).Want(t, 403) // not even oneself
-	e.Do("DELETE", "/api/users/"+ids["ceo"], tokens["ceo"], nil).Want(t, 403)              // nor delete oneself
+	e.Do("DELETE", "/api/users/"+ids["ceo"], tokens["ceo"], nil).Want(t, 403)                // nor delete oneself
 }
 
 func TestUserLifecycleAndLimits(t *testing.T) {
@@ -250,7 +252,10 @@ func TestTenantIsolationOfTeamRoutes(t *testing.T) {
 	_, bIDs := seedRoles(t, e, "beta")
 	a := e.CEO("alpha")
 	victim := bIDs["sales"]
-	for _, c := range []struct{ method, path string; body any }{
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
 		{"GET", "/api/users/" + victim, nil},
 		{"GET", "/api/tenant/users/" + victim, nil},
 		{"PUT", "/api/users/" + victim, map[string]any{"name": "pwned"}},

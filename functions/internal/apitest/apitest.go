@@ -75,7 +75,7 @@ func WithLoginLimits() Option { return func(_ *config.Config, s *settings) { s.l
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
 	cfg := config.Config{DataDir: t.TempDir(), Store: "embedded", ControlTable: "payvand-control", TablePrefix: "payvand-tenant-",
-		AdminPassword: Password, DemoPassword: Password, Version: "test"}
+		AdminPassword: Password, DemoPassword: Password, Version: "test", Bucket: "payvand-test"}
 	var set settings
 	for _, o := range opts {
 		o(&cfg, &set)
