@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -210,7 +212,14 @@ func (s *Server) authenticate(hctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	cookies, _ := http.ParseCookie(hctx.Header("Cookie"))
-	p, err := s.cfg.Auth.Authenticate(ctx, bearerToken(hctx.Header("Authorization")), cookies)
+	bearer := bearerToken(hctx.Header("Authorization"))
+	if bearer == "" && !safeMethod(hctx.Method()) && !s.trustedOrigin(hctx) {
+		// A cookie rides along with any cross-site form post; a bearer
+		// token does not. State changes on a cookie need a trusted Origin.
+		s.fail(hctx, NewProblem(ctx, http.StatusForbidden, "cross-site request refused: the Origin is not trusted"))
+		return
+	}
+	p, err := s.cfg.Auth.Authenticate(ctx, bearer, cookies)
 	if err != nil {
 		prob := FromError(ctx, err)
 		if prob.Status == http.StatusUnauthorized {
@@ -295,4 +304,27 @@ func TooManyRequests(ctx context.Context, d Decision) *Problem {
 	p := NewProblem(ctx, http.StatusTooManyRequests, Tc(ctx, "rate-limited", wait))
 	p.WithHeader("Retry-After", fmt.Sprint(wait))
 	return p
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// trustedOrigin: the request's Origin (or Referer) is the API's own host or
+// a configured SPA origin; requests with neither do not come from a
+// browser page.
+func (s *Server) trustedOrigin(hctx huma.Context) bool {
+	src := hctx.Header("Origin")
+	if src == "" {
+		src = hctx.Header("Referer")
+	}
+	if src == "" {
+		return true
+	}
+	u, err := url.Parse(src)
+	if err != nil {
+		return false
+	}
+	origin := u.Scheme + "://" + u.Host
+	return u.Host == hctx.Host() || slices.Contains(s.cfg.CORSOrigins, origin) || slices.Contains(s.cfg.CORSOrigins, "*")
 }
