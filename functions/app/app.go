@@ -236,6 +236,7 @@ func (d *Deps) Server(logger *slog.Logger, mounts ...Mount) (*httpapi.Server, er
 		CORSOrigins:     d.Config.CORSOrigins,
 		PrebuiltOpenAPI: d.OpenAPI,
 		Gate:            d.Control.Gate,
+		PlanLimit:       d.Control.PlanLimit,
 	})
 	for _, m := range mounts {
 		if _, ok := manifest.Lookup(m.Name); !ok {

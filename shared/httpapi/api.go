@@ -44,9 +44,12 @@ type Config struct {
 	Auth           Authenticator
 	Limiter        Limiter        // nil: no rate limiting
 	Limits         map[string]int // requests per minute per rate class; 0 = off
-	CursorKey      auth.KeySource // server secret the cursors' MAC uses
-	Logger         *slog.Logger
-	CORSOrigins    []string // origins allowed to call with credentials ("*" = any)
+	// PlanLimit, when set, gives a caller's plan-specific general limit
+	// (0 = the default of Limits).
+	PlanLimit   func(ctx context.Context, p *auth.Principal) int
+	CursorKey   auth.KeySource // server secret the cursors' MAC uses
+	Logger      *slog.Logger
+	CORSOrigins []string // origins allowed to call with credentials ("*" = any)
 	// Gate, when set, decides whether a tenant user's request may proceed
 	// (organization status, subscription, the route's feature).
 	Gate func(ctx context.Context, p *auth.Principal, feature string) error
@@ -68,17 +71,17 @@ type Server struct {
 
 // Route describes one operation and what it takes to call it.
 type Route struct {
-	Method      string
-	Path        string
-	ID          string // operation id
-	Summary     string
-	Tags        []string
-	Realm       Realm
-	Module      string // module the caller needs ("" = any authenticated caller)
-	Feature     string // tenant feature the route belongs to ("" = none)
+	Method  string
+	Path    string
+	ID      string // operation id
+	Summary string
+	Tags    []string
+	Realm   Realm
+	Module  string // module the caller needs ("" = any authenticated caller)
+	Feature string // tenant feature the route belongs to ("" = none)
 	// Ungated routes stay open whatever the organization's status (auth,
 	// billing information).
-	Ungated bool
+	Ungated     bool
 	Status      int    // success status (default 200)
 	RateClass   string // rate limit class (default "general")
 	MaxBodySize int64  // default MaxBodyBytes

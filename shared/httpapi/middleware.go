@@ -276,6 +276,11 @@ func (s *Server) rateLimit(hctx huma.Context, next func(huma.Context)) {
 	who := "ip:" + clientIP(hctx.RemoteAddr())
 	if p := auth.PrincipalFrom(ctx); p != nil {
 		who = string(p.Realm) + ":" + p.TenantKey + ":" + p.Subject
+		if class == "general" && s.cfg.PlanLimit != nil {
+			if n := s.cfg.PlanLimit(ctx, p); n > 0 {
+				limit = n
+			}
+		}
 	}
 	d, err := s.cfg.Limiter.Take(store.WithoutStats(ctx), class+"|"+who, limit, time.Minute)
 	if err != nil {

@@ -23,6 +23,7 @@ type Plan struct {
 	Currency     string    `dynamo:"currency" json:"currency"`
 	DurationDays int       `dynamo:"duration_days" json:"duration"`
 	MaxUsers     int       `dynamo:"max_users" json:"max_users"`
+	RateLimit    int       `dynamo:"rate_limit" json:"rate_limit" doc:"General requests per minute per user; 0 = the default"`
 	Active       bool      `dynamo:"active" json:"active"`
 	CreatedAt    time.Time `dynamo:"created_at" json:"created_at"`
 	UpdatedAt    time.Time `dynamo:"updated_at" json:"updated_at"`

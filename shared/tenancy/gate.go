@@ -78,3 +78,15 @@ func (c *ControlPlane) Gate(ctx context.Context, p *auth.Principal, feature stri
 	}
 	return nil
 }
+
+// PlanLimit is the general rate limit of the caller's plan (0 = default).
+func (c *ControlPlane) PlanLimit(ctx context.Context, p *auth.Principal) int {
+	if p == nil || p.Realm != auth.RealmTenant {
+		return 0
+	}
+	t, err := c.cachedTenant(ctx, p.TenantKey, time.Now())
+	if err != nil {
+		return 0
+	}
+	return t.RateLimit
+}

@@ -27,22 +27,23 @@ const (
 
 // Tenant is one customer organization of the SaaS.
 type Tenant struct {
-	ID          string    `dynamo:"id" json:"id"`
-	Key         string    `dynamo:"tenant_key" json:"tenant_key"`
-	CompanyName string    `dynamo:"company_name" json:"company_name"`
-	Status      string    `dynamo:"status" json:"status"`
-	Plan        string    `dynamo:"plan" json:"plan"`
-	Table       string    `dynamo:"table_name" json:"-"`
-	Features    []string  `dynamo:"features" json:"features"`
-	MaxUsers    int       `dynamo:"max_users" json:"max_users"`
+	ID          string   `dynamo:"id" json:"id"`
+	Key         string   `dynamo:"tenant_key" json:"tenant_key"`
+	CompanyName string   `dynamo:"company_name" json:"company_name"`
+	Status      string   `dynamo:"status" json:"status"`
+	Plan        string   `dynamo:"plan" json:"plan"`
+	Table       string   `dynamo:"table_name" json:"-"`
+	Features    []string `dynamo:"features" json:"features"`
+	MaxUsers    int      `dynamo:"max_users" json:"max_users"`
+	RateLimit   int      `dynamo:"rate_limit" json:"rate_limit"` // from the plan; 0 = default
 	// SubscriptionEnd is when the plan runs out (nil: no end).
-	SubscriptionEnd *time.Time `dynamo:"subscription_end" json:"subscription_end"`
+	SubscriptionEnd *time.Time     `dynamo:"subscription_end" json:"subscription_end"`
 	Settings        map[string]any `dynamo:"settings" json:"settings"`
 	AdminEmail      string         `dynamo:"admin_email" json:"admin_email"`
 	// DeleteAfter is when a deactivated tenant's table is dropped.
 	DeleteAfter *time.Time `dynamo:"delete_after" json:"delete_after,omitempty"`
-	CreatedAt   time.Time `dynamo:"created_at" json:"created_at"`
-	UpdatedAt   time.Time `dynamo:"updated_at" json:"updated_at"`
+	CreatedAt   time.Time  `dynamo:"created_at" json:"created_at"`
+	UpdatedAt   time.Time  `dynamo:"updated_at" json:"updated_at"`
 }
 
 // Admin is a SaaS operator account.

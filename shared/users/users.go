@@ -114,9 +114,11 @@ func (u *User) Permissions() []string {
 	return out
 }
 
-func userKey(id string) store.Key     { return store.Key{PK: "USER#" + id, SK: "USER"} }
-func emailKey(email string) store.Key { return store.Key{PK: "USEREMAIL#" + NormalizeEmail(email), SK: "USEREMAIL"} }
-func counterKey() store.Key           { return store.Key{PK: "COUNTER#USERS", SK: "STATS"} }
+func userKey(id string) store.Key { return store.Key{PK: "USER#" + id, SK: "USER"} }
+func emailKey(email string) store.Key {
+	return store.Key{PK: "USEREMAIL#" + NormalizeEmail(email), SK: "USEREMAIL"}
+}
+func counterKey() store.Key { return store.Key{PK: "COUNTER#USERS", SK: "STATS"} }
 
 const listPK = "USERS"
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"payvand.dev/functions/internal/apitest"
+	"payvand.dev/shared/config"
 )
 
 func admin(t *testing.T, e *apitest.Env) string {
@@ -142,4 +143,22 @@ func TestTenantListAndStats(t *testing.T) {
 	e.Do("GET", "/api/admin/stats", "", nil).Want(t, 401)
 	e.Do("GET", "/api/admin/stats", e.CEO("alpha"), nil).Want(t, 403)
 	e.Do("GET", "/api/internal/tenant-info?tenant_key=alpha", e.CEO("alpha"), nil).Want(t, 403)
+}
+
+func TestPlanRateLimit(t *testing.T) {
+	e := apitest.New(t, apitest.WithConfig(func(c *config.Config) { c.RateGeneral = 60 }))
+	a := admin(t, e)
+	e.Do("POST", "/api/admin/plans", a, map[string]any{"name": "Tiny", "price": 0, "duration": 30, "rate_limit": 3}).Want(t, 201)
+	e.Do("PATCH", "/api/admin/tenants/alpha/subscription", a, map[string]any{"plan": "Tiny"}).Want(t, 200)
+	tok := e.CEO("alpha")
+	for i := 0; i < 3; i++ {
+		if r := e.Do("GET", "/api/customers", tok, nil).Want(t, 200); r.Header.Get("X-RateLimit-Limit") != "3" {
+			t.Fatalf("limit header %q", r.Header.Get("X-RateLimit-Limit"))
+		}
+	}
+	e.Do("GET", "/api/customers", tok, nil).Want(t, 429)
+	// Another plan keeps the default.
+	if r := e.Do("GET", "/api/customers", e.CEO("beta"), nil).Want(t, 200); r.Header.Get("X-RateLimit-Limit") != "60" {
+		t.Fatalf("default limit header %q", r.Header.Get("X-RateLimit-Limit"))
+	}
 }

@@ -11,17 +11,19 @@ import (
 
 // PlanFields are a plan's writable fields.
 type PlanFields struct {
-	Name     string   `json:"name" minLength:"1" maxLength:"100"`
-	Features []string `json:"features,omitempty" maxItems:"50"`
-	Price    int64    `json:"price" minimum:"0" doc:"In minor units of currency (rials for IRR)"`
-	Currency string   `json:"currency,omitempty" pattern:"^[A-Z]{3}$" doc:"ISO 4217, default IRR"`
-	Duration int      `json:"duration" minimum:"1" maximum:"3660" doc:"Days"`
-	MaxUsers int      `json:"max_users,omitempty" minimum:"0"`
-	Active   *bool    `json:"active,omitempty"`
+	Name      string   `json:"name" minLength:"1" maxLength:"100"`
+	Features  []string `json:"features,omitempty" maxItems:"50"`
+	Price     int64    `json:"price" minimum:"0" doc:"In minor units of currency (rials for IRR)"`
+	Currency  string   `json:"currency,omitempty" pattern:"^[A-Z]{3}$" doc:"ISO 4217, default IRR"`
+	Duration  int      `json:"duration" minimum:"1" maximum:"3660" doc:"Days"`
+	MaxUsers  int      `json:"max_users,omitempty" minimum:"0"`
+	RateLimit int      `json:"rate_limit,omitempty" minimum:"0" maximum:"100000" doc:"General requests per minute per user; 0 = the default"`
+	Active    *bool    `json:"active,omitempty"`
 }
 
 func (f PlanFields) apply(p *tenancy.Plan) {
 	p.Name, p.Price, p.Currency, p.DurationDays, p.MaxUsers = strings.TrimSpace(f.Name), f.Price, f.Currency, f.Duration, f.MaxUsers
+	p.RateLimit = f.RateLimit
 	p.Features = f.Features
 	p.Active = f.Active == nil || *f.Active
 }

@@ -251,6 +251,7 @@ func (d Deps) applyPlan(ctx context.Context, t *tenancy.Tenant, ref string, rene
 			if p.MaxUsers > 0 {
 				t.MaxUsers = p.MaxUsers
 			}
+			t.RateLimit = p.RateLimit
 			if renew {
 				end := d.now().UTC().AddDate(0, 0, p.DurationDays)
 				t.SubscriptionEnd = &end
@@ -293,7 +294,7 @@ func (d Deps) createTenant(ctx context.Context, in *CreateTenantInput) (*tenancy
 	if err != nil {
 		return nil, err
 	}
-	t.AdminEmail, t.Features = u.Email, probe.Features
+	t.AdminEmail, t.Features, t.RateLimit = u.Email, probe.Features, probe.RateLimit
 	if err := d.Control.SaveTenant(ctx, t); err != nil {
 		return nil, err
 	}
