@@ -51,6 +51,7 @@ func run(logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	go housekeeping(ctx, deps, logger)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	logger.Info("payvand listening", "addr", "http://"+ln.Addr().String(), "data_dir", cfg.DataDir, "version", cfg.Version)
 	errc := make(chan error, 1)
@@ -67,4 +68,22 @@ func run(logger *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// housekeeping runs what the scheduled Lambda runs on AWS, hourly.
+func housekeeping(ctx context.Context, deps *app.Deps, logger *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if purged, err := deps.Control.PurgeDue(ctx, time.Now()); err != nil {
+			logger.Warn("housekeeping", "err", err)
+		} else if len(purged) > 0 {
+			logger.Info("housekeeping", "purged_tenants", purged)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

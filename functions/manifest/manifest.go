@@ -17,16 +17,19 @@ const (
 	Connections  = "websocket-connections" // post to WebSocket clients
 )
 
-// Kinds of function: behind the HTTP API, or the WebSocket API's handler.
+// Kinds of function: behind the HTTP API, the WebSocket API's handler, or
+// run on a schedule.
 const (
 	HTTP      = "http"
 	WebSocket = "websocket"
+	Scheduled = "scheduled"
 )
 
 // Function is one Lambda and its share of the API.
 type Function struct {
 	Name      string   // functions/<Name>/main.go → dist/<Name>/bootstrap
-	Kind      string   // HTTP (default) or WebSocket
+	Kind      string   // HTTP (default), WebSocket or Scheduled
+	Schedule  string   // EventBridge schedule expression of a Scheduled function
 	Prefixes  []string // every path starting with one of these is routed here
 	MemoryMB  int
 	TimeoutS  int
@@ -62,11 +65,19 @@ var Functions = []Function{
 	{
 		Name: "team",
 		Prefixes: []string{"/api/users", "/api/tenant/users", "/api/tenant/info", "/api/tenant/setup", "/api/tenant/settings",
-			"/api/tenant/usage", "/api/profile", "/api/permissions", "/api/settings/organization", "/api/settings/preferences",
-			"/api/uploads"},
-		MemoryMB:  512, // argon2id for new users' passwords, image resizing for avatars
+			"/api/tenant/usage", "/api/profile", "/api/permissions", "/api/settings/organization", "/api/settings/preferences"},
+		MemoryMB:  512, // argon2id for new users' passwords
 		TimeoutS:  15,
-		Resources: []string{ControlTable, TenantTables, JWTSecret, Email, Documents},
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Email},
+	},
+	{
+		Name: "files",
+		// /api/profile/avatar is longer than team's /api/profile: API
+		// Gateway routes it here.
+		Prefixes:  []string{"/api/profile/avatar", "/api/uploads"},
+		MemoryMB:  512, // image decoding and resizing
+		TimeoutS:  15,
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Documents},
 	},
 	{
 		Name:      "customers",
@@ -74,6 +85,14 @@ var Functions = []Function{
 		MemoryMB:  256,
 		TimeoutS:  15,
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},
+	},
+	{
+		Name:      "housekeeping",
+		Kind:      Scheduled,
+		Schedule:  "rate(1 hour)", // drops tenant tables whose deletion grace has passed
+		MemoryMB:  128,
+		TimeoutS:  300,
+		Resources: []string{ControlTable, TenantAdmin},
 	},
 	{
 		Name:      "realtime",
@@ -88,7 +107,7 @@ var Functions = []Function{
 func HTTPFunctions() []Function {
 	var out []Function
 	for _, f := range Functions {
-		if f.Kind != WebSocket {
+		if f.Kind == "" || f.Kind == HTTP {
 			out = append(out, f)
 		}
 	}

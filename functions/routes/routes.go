@@ -7,6 +7,7 @@ import (
 	"payvand.dev/functions/api/adminapi"
 	"payvand.dev/functions/api/authapi"
 	"payvand.dev/functions/api/customersapi"
+	"payvand.dev/functions/api/filesapi"
 	"payvand.dev/functions/api/health"
 	"payvand.dev/functions/api/teamapi"
 	"payvand.dev/functions/app"
@@ -14,5 +15,5 @@ import (
 
 // All is every HTTP route group of the manifest.
 func All() []app.Mount {
-	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), customersapi.Mount()}
+	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), filesapi.Mount(), customersapi.Mount()}
 }

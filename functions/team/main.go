@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	pf := app.Platform{AWS: app.LambdaAWS, Mail: sesmail.New, Blob: app.LambdaBlob}
+	pf := app.Platform{AWS: app.LambdaAWS, Mail: sesmail.New}
 	if err := lambda.StartWith(pf, "team", teamapi.Mount()); err != nil {
 		os.Exit(1)
 	}

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"payvand.dev/functions/manifest"
 )
 
 // bus is the domain event bus, its archive, and the dead-letter queue of
@@ -75,10 +77,24 @@ func joinComma(s []string) string {
 	return out
 }
 
-// newSchedules holds the scheduled rules: the nightly backup runs on this
-// rule once the backup function joins the manifest (until then it is off).
-func newSchedules(st awscdk.Stack, p *Props) awsevents.Rule {
-	return awsevents.NewRule(st, jsii.String("BackupSchedule"), &awsevents.RuleProps{
+// newSchedules holds the scheduled rules: one per scheduled function of
+// the manifest, and the nightly backup slot, which runs once the backup
+// function joins the manifest (until then it is off).
+func newSchedules(st awscdk.Stack, p *Props, fns []*function, b *bus) {
+	for _, f := range fns {
+		if f.spec.Kind != manifest.Scheduled {
+			continue
+		}
+		awsevents.NewRule(st, id(f.spec.Name, "schedule"), &awsevents.RuleProps{
+			RuleName:    jsii.String(p.Name(f.spec.Name)),
+			Description: jsii.String("runs " + f.spec.Name),
+			Schedule:    awsevents.Schedule_Expression(jsii.String(f.spec.Schedule)),
+			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(f.fn, &awseventstargets.LambdaFunctionProps{
+				DeadLetterQueue: b.dlq, RetryAttempts: jsii.Number(2),
+			})},
+		})
+	}
+	awsevents.NewRule(st, jsii.String("BackupSchedule"), &awsevents.RuleProps{
 		RuleName:    jsii.String(p.Name("backup-nightly")),
 		Description: jsii.String("nightly tenant backups (02:30 UTC)"),
 		Schedule:    awsevents.Schedule_Cron(&awsevents.CronOptions{Minute: jsii.String("30"), Hour: jsii.String("2")}),

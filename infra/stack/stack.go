@@ -62,7 +62,7 @@ func New(scope constructs.Construct, id string, props *Props) awscdk.Stack {
 	fns := newFunctions(st, props, data, secrets, docs, bus)
 	api := newHTTPAPI(st, props, fns)
 	ws := newWebSocketAPI(st, props, fns)
-	newSchedules(st, props)
+	newSchedules(st, props, fns, bus)
 	alarms.watch(st, props, fns, api, data, bus)
 
 	out := func(name, value, desc string) {

@@ -250,6 +250,10 @@ func TestAlarmsAndOperations(t *testing.T) {
 	check(t, "event bus archive", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::Events::Archive"), map[string]any{"RetentionDays": 30})
 	})
+	check(t, "housekeeping runs hourly", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{"ScheduleExpression": "rate(1 hour)",
+			"Targets": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"DeadLetterConfig": assertions.Match_ObjectLike(&map[string]any{})})})})
+	})
 	check(t, "backup schedule slot", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{"ScheduleExpression": "cron(30 2 * * ? *)"})
 	})

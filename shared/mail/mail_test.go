@@ -69,7 +69,7 @@ func TestSESAgainstMoto(t *testing.T) {
 	if _, err := client.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String("no-reply@payvand.test")}); err != nil {
 		t.Fatal(err)
 	}
-	s := &sesmail.SES{Client: client, From: "no-reply@payvand.test"}
+	s := sesmail.New(cfg, "no-reply@payvand.test")
 	id, err := s.Send(ctx, mail.Message{To: []string{"user@example.com"}, Subject: "بازنشانی", Text: "کد: 123", HTML: "<p>کد</p>"})
 	if err != nil || id == "" {
 		t.Fatalf("send: %q %v", id, err)

@@ -1,42 +1,62 @@
 package mail
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
-	htmltemplate "html/template"
+	"html"
+	"regexp"
 	"strings"
-	texttemplate "text/template"
+	"sync"
 )
 
 //go:embed templates/*
 var files embed.FS
 
 // Render fills template name (reset-password, invitation) in lang (fa or
-// en; anything else is en) and returns subject, text and HTML. Each
-// template file starts with a "Subject: …" line.
-func Render(name, lang string, data any) (subject, text, html string, err error) {
+// en; anything else is en) and returns subject, text and HTML. Each text
+// template starts with a "Subject: …" line.
+//
+// The templates use a small subset of Go template syntax — {{.Field}} and
+// {{if .Field}}…{{end}} — filled here without text/template, whose
+// reflection-driven method calls would keep every method of every type in
+// the binaries that send mail (megabytes, and cold-start time).
+func Render(name, lang string, data map[string]any) (subject, text, htmlOut string, err error) {
 	if lang != "fa" {
 		lang = "en"
 	}
 	base := "templates/" + name + "." + lang
-	t, err := texttemplate.ParseFS(files, base+".txt")
+	t, err := files.ReadFile(base + ".txt")
 	if err != nil {
 		return "", "", "", fmt.Errorf("mail template %s: %w", name, err)
 	}
-	var tb bytes.Buffer
-	if err := t.Execute(&tb, data); err != nil {
-		return "", "", "", err
+	h, err := files.ReadFile(base + ".html")
+	if err != nil {
+		return "", "", "", fmt.Errorf("mail template %s: %w", name, err)
 	}
-	subject, text, _ = strings.Cut(tb.String(), "\n")
+	filled := fill(string(t), data, func(s string) string { return s })
+	subject, text, _ = strings.Cut(filled, "\n")
 	subject = strings.TrimSpace(strings.TrimPrefix(subject, "Subject:"))
-	h, err := htmltemplate.ParseFS(files, base+".html")
-	if err != nil {
-		return "", "", "", fmt.Errorf("mail template %s: %w", name, err)
-	}
-	var hb bytes.Buffer
-	if err := h.Execute(&hb, data); err != nil {
-		return "", "", "", err
-	}
-	return subject, strings.TrimSpace(text), hb.String(), nil
+	return subject, strings.TrimSpace(text), fill(string(h), data, html.EscapeString), nil
+}
+
+var (
+	ifBlock = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)\{\{if \.(\w+)\}\}(.*?)\{\{end\}\}`) })
+	field   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\{\.(\w+)\}\}`) })
+)
+
+func fill(tpl string, data map[string]any, escape func(string) string) string {
+	tpl = ifBlock().ReplaceAllStringFunc(tpl, func(m string) string {
+		sub := ifBlock().FindStringSubmatch(m)
+		if v, ok := data[sub[1]]; ok && v != nil && fmt.Sprint(v) != "" && v != false {
+			return sub[2]
+		}
+		return ""
+	})
+	return field().ReplaceAllStringFunc(tpl, func(m string) string {
+		v, ok := data[field().FindStringSubmatch(m)[1]]
+		if !ok || v == nil {
+			return ""
+		}
+		return escape(fmt.Sprint(v))
+	})
 }

@@ -115,7 +115,7 @@ func registerOrganization(s *httpapi.Server, d Deps) {
 		}
 		u := Usage{UsersCount: i.CurrentUsers, MaxUsers: i.MaxUsers}
 		if table, err := d.Control.TenantTable(ctx); err == nil {
-			if it, err := table.Get(ctx, storageKey()); err == nil {
+			if it, err := table.Get(ctx, store.Key{PK: "COUNTER#STORAGE", SK: "STATS"}); err == nil { // kept by the files group
 				u.StorageUsed = store.Int(it, "bytes")
 			}
 		}

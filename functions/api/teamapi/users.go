@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"payvand.dev/shared/auth"
-	"payvand.dev/shared/blob"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/httpapi"
 	"payvand.dev/shared/mail"
@@ -20,7 +19,6 @@ type Deps struct {
 	Control  *tenancy.ControlPlane
 	Refresh  *auth.RefreshTokens
 	Mail     mail.Sender
-	Blob     blob.Store
 	AppURL   string
 	Counters func(ctx context.Context) (customers int64, err error)
 }

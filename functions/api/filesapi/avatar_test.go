@@ -1,4 +1,4 @@
-package teamapi_test
+package filesapi_test
 
 import (
 	"bytes"

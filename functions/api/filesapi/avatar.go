@@ -1,4 +1,7 @@
-package teamapi
+// Package filesapi is the files route group: avatar uploads and the
+// public avatar files. It is its own Lambda so that only it links the S3
+// client and the image codecs.
+package filesapi
 
 import (
 	"bytes"
@@ -10,6 +13,7 @@ import (
 	"image/jpeg"
 	_ "image/png"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,9 +23,12 @@ import (
 	_ "golang.org/x/image/webp"
 
 	"payvand.dev/shared/auth"
+	"payvand.dev/shared/blob"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/httpapi"
 	"payvand.dev/shared/store"
+	"payvand.dev/shared/tenancy"
+	"payvand.dev/shared/users"
 )
 
 // Avatar limits.
@@ -80,7 +87,23 @@ func thumbnail(raw []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-func storageKey() store.Key { return store.Key{PK: "COUNTER#STORAGE", SK: "STATS"} }
+// StorageKey is the tenant's counter of stored bytes.
+func StorageKey() store.Key { return store.Key{PK: "COUNTER#STORAGE", SK: "STATS"} }
+
+// Deps are what the file routes use.
+type Deps struct {
+	Control *tenancy.ControlPlane
+	Blob    blob.Store
+}
+
+func (d Deps) me(ctx context.Context) (*users.User, store.Table, error) {
+	table, err := d.Control.TenantTable(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := (users.Repo{}).Get(ctx, table, auth.PrincipalFrom(ctx).Subject)
+	return u, table, err
+}
 
 func (d Deps) setAvatar(ctx context.Context, in *AvatarInput) (string, error) {
 	if d.Blob == nil {
@@ -102,7 +125,7 @@ func (d Deps) setAvatar(ctx context.Context, in *AvatarInput) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	u, err := d.me(ctx)
+	u, table, err := d.me(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -114,7 +137,7 @@ func (d Deps) setAvatar(ctx context.Context, in *AvatarInput) (string, error) {
 	}
 	old := strings.TrimPrefix(u.Avatar, uploadsPrefix)
 	u.Avatar = uploadsPrefix + key
-	if err := d.saveSelf(ctx, u); err != nil {
+	if err := (users.Repo{}).Save(ctx, table, u, ""); err != nil {
 		return "", err
 	}
 	delta := int64(len(thumb))
@@ -124,17 +147,14 @@ func (d Deps) setAvatar(ctx context.Context, in *AvatarInput) (string, error) {
 		}
 		d.Blob.Delete(ctx, old)
 	}
-	table, err := d.Control.TenantTable(ctx)
-	if err == nil {
-		_, err = table.Update(ctx, store.Update{Key: storageKey(), Add: map[string]int64{"bytes": delta}})
-	}
-	if err != nil {
-		logError(ctx, "storage counter", err)
+	if _, err := table.Update(ctx, store.Update{Key: StorageKey(), Add: map[string]int64{"bytes": delta}}); err != nil {
+		slog.ErrorContext(ctx, "storage counter", "err", err)
 	}
 	return u.Avatar, nil
 }
 
-func registerAvatar(s *httpapi.Server, d Deps) {
+// Register mounts the file routes.
+func Register(s *httpapi.Server, d Deps) {
 	type out struct {
 		AvatarURL string `json:"avatar_url"`
 	}
