@@ -49,8 +49,11 @@ type target struct {
 // that needs no network (no token, so no key fetch and no store call).
 var events = map[string]string{
 	"platform":  httpEvent("GET", "/api/health"),
-	"auth":      httpEvent("POST", "/api/auth/refresh"),
+	"auth":      httpEvent("GET", "/api/auth/me"),
 	"customers": httpEvent("GET", "/api/customers"),
+	"admin":     httpEvent("GET", "/api/admin/stats"),
+	"team":      httpEvent("GET", "/api/users"),
+	"files":     httpEvent("POST", "/api/profile/avatar"),
 	"hello":     httpEvent("GET", "/"),
 	"realtime":  `{"requestContext":{"routeKey":"$connect","eventType":"CONNECT","connectionId":"c1","stage":"live","requestId":"r1"},"isBase64Encoded":false}`,
 }
@@ -80,10 +83,11 @@ func run(root string, runs int) error {
 	defer os.RemoveAll(tmp)
 	var targets []*target
 	for _, n := range append([]string{"hello"}, names...) {
-		t := &target{name: n, bin: filepath.Join(tmp, n), event: []byte(events[n])}
-		if t.event == nil {
-			t.event = []byte(httpEvent("GET", "/api/health"))
+		ev, ok := events[n]
+		if !ok {
+			ev = httpEvent("GET", "/api/health") // a 404 problem through the whole kernel
 		}
+		t := &target{name: n, bin: filepath.Join(tmp, n), event: []byte(ev)}
 		arm := filepath.Join(tmp, n+".arm64")
 		for _, b := range []struct{ goos, goarch, out string }{{runtime.GOOS, runtime.GOARCH, t.bin}, {"linux", "arm64", arm}} {
 			if err := build(root, n, b.goos, b.goarch, b.out); err != nil {
@@ -207,6 +211,10 @@ func coldStart(t *target) (time.Duration, int64, error) {
 	go func() { exited <- cmd.Wait() }()
 	select {
 	case err = <-done:
+		if err != nil {
+			time.Sleep(50 * time.Millisecond)
+			err = fmt.Errorf("%w\n%s", err, stderr.String())
+		}
 	case err = <-exited:
 		err = fmt.Errorf("exited before answering: %v\n%s", err, stderr.String())
 	case <-time.After(20 * time.Second):

@@ -55,7 +55,9 @@ type Deps struct {
 	closers      []io.Closer
 	// OpenAPI, when set, is served as the API's document (platform Lambda).
 	OpenAPI []byte
-	key     auth.KeySource
+	// LazyRoutes registers operations on first use (Lambdas: see httpapi).
+	LazyRoutes bool
+	key        auth.KeySource
 }
 
 // Platform opens what differs between the local runner and Lambda. Each
@@ -237,6 +239,7 @@ func (d *Deps) Server(logger *slog.Logger, mounts ...Mount) (*httpapi.Server, er
 		PrebuiltOpenAPI: d.OpenAPI,
 		Gate:            d.Control.Gate,
 		PlanLimit:       d.Control.PlanLimit,
+		LazyRoutes:      d.LazyRoutes,
 	})
 	for _, m := range mounts {
 		if _, ok := manifest.Lookup(m.Name); !ok {

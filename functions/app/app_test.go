@@ -42,7 +42,7 @@ func TestAPIOnDynamoDB(t *testing.T) {
 	e := apitest.New(t, apitest.WithConfig(func(c *config.Config) {
 		c.Store, c.AWSEndpoint, c.JWTSecretID = "dynamodb", ep, secret
 		c.ControlTable, c.TablePrefix = "control-"+run, "t"+run+"-"
-	}), apitest.WithLoginLimits())
+	}), apitest.WithLoginLimits(), apitest.WithLazyRoutes())
 	a, b := e.CEO("alpha"), e.CEO("beta")
 	for _, n := range []string{"Zagros", "Alborz", "رابین"} {
 		e.Do("POST", "/api/customers", a, map[string]any{"name": n, "city": "Tehran", "status": "prospect"}).Want(t, 201)

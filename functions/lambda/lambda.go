@@ -29,6 +29,7 @@ func StartWith(pf app.Platform, name string, mounts ...app.Mount) error {
 		if err != nil {
 			return nil, err
 		}
+		deps.LazyRoutes = true
 		return deps.Handler(logger, mounts...)
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"sync"
 	_ "time/tzdata" // X-Timezone must work on minimal Lambda images
 
 	"github.com/danielgtaylor/huma/v2"
@@ -58,15 +59,24 @@ type Config struct {
 	// the whole API's document without registering (and paying at cold
 	// start for) every route group.
 	PrebuiltOpenAPI []byte
+	// LazyRoutes registers each operation with huma on its first request
+	// instead of at start: a Lambda then pays at cold start only for the
+	// operation it serves (huma builds schemas by reflection, ~0.1 ms an
+	// operation). The OpenAPI document then lists only the operations
+	// served so far, so only Lambdas with a prebuilt document use it.
+	LazyRoutes bool
 }
 
 // Server is one HTTP API: the mux, the huma API on it and the middleware.
 type Server struct {
 	API     huma.API
-	Mux     *http.ServeMux
+	Mux     *http.ServeMux // every route; with LazyRoutes, stubs in front of inner
 	Cursors *Cursors
 	cfg     Config
 	log     *slog.Logger
+
+	inner *http.ServeMux // the huma API's own mux when routes are lazy
+	regMu sync.Mutex     // huma registration is not safe for concurrent use
 }
 
 // Route describes one operation and what it takes to call it.
@@ -95,6 +105,10 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	mux := http.NewServeMux()
+	humaMux := mux
+	if cfg.LazyRoutes {
+		humaMux = http.NewServeMux()
+	}
 	hc := huma.DefaultConfig(cfg.Title, cfg.Version)
 	hc.OpenAPIPath = "/api/openapi"
 	hc.DocsPath = "/api/docs"
@@ -110,8 +124,11 @@ func New(cfg Config) *Server {
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 	}
-	api := humago.New(mux, hc)
+	api := humago.New(humaMux, hc)
 	s := &Server{API: api, Mux: mux, Cursors: NewCursors(cfg.CursorKey), cfg: cfg, log: cfg.Logger}
+	if cfg.LazyRoutes {
+		s.inner = humaMux
+	}
 	api.UseMiddleware(s.authenticate, s.rateLimit)
 	return s
 }
@@ -140,7 +157,19 @@ func Register[I, O any](s *Server, r Route, h func(context.Context, *I) (*O, err
 	if r.Realm != Public {
 		op.Security = []map[string][]string{{"bearer": {}}}
 	}
-	huma.Register(s.API, op, h)
+	if s.inner == nil {
+		huma.Register(s.API, op, h)
+		return
+	}
+	var once sync.Once
+	s.Mux.HandleFunc(r.Method+" "+r.Path, func(w http.ResponseWriter, req *http.Request) {
+		once.Do(func() {
+			s.regMu.Lock()
+			defer s.regMu.Unlock()
+			huma.Register(s.API, op, h)
+		})
+		s.inner.ServeHTTP(w, req)
+	})
 }
 
 // Handler returns the whole HTTP handler: recovery, request meta and logs

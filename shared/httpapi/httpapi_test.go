@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,7 +35,9 @@ type tzOut struct {
 	}
 }
 
-func newServer(t *testing.T, limit int) *httptest.Server {
+func newServer(t *testing.T, limit int) *httptest.Server { return newServerWith(t, limit, false) }
+
+func newServerWith(t *testing.T, limit int, lazy bool) *httptest.Server {
 	db, err := embedded.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +46,7 @@ func newServer(t *testing.T, limit int) *httptest.Server {
 	db.CreateTable(context.Background(), "control")
 	s := httpapi.New(httpapi.Config{Title: "t", Version: "1", Auth: fakeAuth{}, CursorKey: auth.StaticKey([]byte("k")),
 		Limiter: &httpapi.StoreLimiter{Table: db.Table("control")}, Limits: map[string]int{"general": limit},
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), LazyRoutes: lazy})
 	httpapi.Register(s, httpapi.Route{Method: "GET", Path: "/api/panic", ID: "panic", Realm: httpapi.Public},
 		func(ctx context.Context, _ *struct{}) (*tzOut, error) { panic("boom") })
 	httpapi.Register(s, httpapi.Route{Method: "GET", Path: "/api/tz", ID: "tz", Realm: httpapi.Public},
@@ -192,4 +195,41 @@ func TestCookieStateChangesNeedATrustedOrigin(t *testing.T) {
 	if c := post("Authorization: Bearer u1", "Origin: https://evil.example"); c == 403 {
 		t.Fatal("bearer requests need no Origin check")
 	}
+}
+
+// TestLazyRoutesBehaveTheSame runs the kernel's behaviours with operations
+// registered on first use, as the Lambdas do.
+func TestLazyRoutesBehaveTheSame(t *testing.T) {
+	srv := newServerWith(t, 0, true)
+	if resp, m := get(t, srv.URL+"/api/tz", "X-Timezone: Asia/Tehran"); resp.StatusCode != 200 || m["zone"] != "Asia/Tehran" {
+		t.Fatalf("tz: %d %v", resp.StatusCode, m)
+	}
+	if resp, _ := get(t, srv.URL+"/api/mine"); resp.StatusCode != 401 {
+		t.Fatalf("auth middleware: %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, srv.URL+"/api/mine", "Authorization: Bearer u1"); resp.StatusCode != 200 {
+		t.Fatalf("authorized: %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, srv.URL+"/api/nothing"); resp.StatusCode != 404 {
+		t.Fatalf("unknown route: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("DELETE", srv.URL+"/api/tz", nil)
+	if r, _ := http.DefaultClient.Do(req); r.StatusCode != 405 {
+		t.Fatalf("wrong method: %d", r.StatusCode)
+	}
+	if resp, m := get(t, srv.URL+"/api/panic"); resp.StatusCode != 500 || m["error"] != "server-error" {
+		t.Fatalf("panic: %d", resp.StatusCode)
+	}
+	// Concurrent first requests register once.
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if resp, _ := get(t, srv.URL+"/api/mine", "Authorization: Bearer u9"); resp.StatusCode != 200 {
+				t.Errorf("concurrent: %d", resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
 }

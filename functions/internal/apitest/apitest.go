@@ -61,7 +61,10 @@ func (e *Env) LastRequestLog() map[string]any {
 // Option adjusts the environment.
 type Option func(*config.Config, *settings)
 
-type settings struct{ loginLimits bool }
+type settings struct{ loginLimits, lazy bool }
+
+// WithLazyRoutes registers operations on first use, as the Lambdas do.
+func WithLazyRoutes() Option { return func(_ *config.Config, s *settings) { s.lazy = true } }
 
 // WithConfig changes the configuration.
 func WithConfig(f func(*config.Config)) Option { return func(c *config.Config, _ *settings) { f(c) } }
@@ -89,6 +92,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	if !set.loginLimits {
 		d.LoginLimiter = nil
 	}
+	d.LazyRoutes = set.lazy
 	if err := d.SeedLocal(ctx, io.Discard); err != nil {
 		t.Fatal(err)
 	}
