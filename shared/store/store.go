@@ -210,3 +210,26 @@ func (c SKCond) Match(sk string) bool {
 	}
 	return true
 }
+
+// List reads one page of q, decodes its items, and counts every item that
+// matches (a second, count-only query): the page and total of a listing.
+func List[T any](ctx context.Context, t Table, q Query, decode func(Item) (T, error)) ([]T, int, string, error) {
+	p, err := t.Query(ctx, q)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	out := make([]T, 0, len(p.Items))
+	for _, it := range p.Items {
+		v, err := decode(it)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		out = append(out, v)
+	}
+	q.Limit, q.Offset, q.Cursor, q.CountOnly = 0, 0, "", true
+	cp, err := t.Query(ctx, q)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	return out, cp.Count, p.Cursor, nil
+}

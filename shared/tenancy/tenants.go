@@ -99,24 +99,7 @@ func (c *ControlPlane) ListTenants(ctx context.Context, f TenantFilter) ([]*Tena
 		conds = append(conds, store.Contains("search_text", w))
 	}
 	q := store.Query{Index: "GSI1", PK: tenantsPK, Reverse: true, Filter: conds, Limit: f.Limit, Offset: f.Offset, Cursor: f.Cursor}
-	p, err := c.Table.Query(ctx, q)
-	if err != nil {
-		return nil, 0, "", err
-	}
-	out := make([]*Tenant, 0, len(p.Items))
-	for _, it := range p.Items {
-		t, err := unmarshalTenant(it)
-		if err != nil {
-			return nil, 0, "", err
-		}
-		out = append(out, t)
-	}
-	q.Limit, q.Offset, q.Cursor, q.CountOnly = 0, 0, "", true
-	cp, err := c.Table.Query(ctx, q)
-	if err != nil {
-		return nil, 0, "", err
-	}
-	return out, cp.Count, p.Cursor, nil
+	return store.List(ctx, c.Table, q, unmarshalTenant)
 }
 
 // AllTenants lists every tenant (admin statistics; tenants are few).

@@ -364,22 +364,5 @@ func (Repo) List(ctx context.Context, t store.Table, f Filter) ([]*User, int, st
 		conds = append(conds, store.Contains("search_text", w))
 	}
 	q.Filter = conds
-	p, err := t.Query(ctx, q)
-	if err != nil {
-		return nil, 0, "", err
-	}
-	out := make([]*User, 0, len(p.Items))
-	for _, it := range p.Items {
-		u, err := fromItem(it)
-		if err != nil {
-			return nil, 0, "", err
-		}
-		out = append(out, u)
-	}
-	q.Limit, q.Offset, q.Cursor, q.CountOnly = 0, 0, "", true
-	cp, err := t.Query(ctx, q)
-	if err != nil {
-		return nil, 0, "", err
-	}
-	return out, cp.Count, p.Cursor, nil
+	return store.List(ctx, t, q, fromItem)
 }

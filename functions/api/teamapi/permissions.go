@@ -88,11 +88,7 @@ func registerPermissions(s *httpapi.Server, d Deps) {
 	}
 	httpapi.Register(s, route(http.MethodGet, "/api/permissions", "permissions-catalogue", "Every module, permission type and role"),
 		func(ctx context.Context, _ *struct{}) (*httpapi.Body[catalogue], error) {
-			table, err := d.Control.TenantTable(ctx)
-			if err != nil {
-				return nil, err
-			}
-			roles, err := repo.Roles(ctx, table)
+			roles, err := d.roles(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -174,11 +170,7 @@ func registerPermissions(s *httpapi.Server, d Deps) {
 		})
 	httpapi.Register(s, route(http.MethodGet, "/api/permissions/roles", "roles", "Built-in and custom roles"),
 		func(ctx context.Context, _ *struct{}) (*httpapi.Body[[]users.Role], error) {
-			table, err := d.Control.TenantTable(ctx)
-			if err != nil {
-				return nil, err
-			}
-			roles, err := repo.Roles(ctx, table)
+			roles, err := d.roles(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -206,4 +198,12 @@ func registerPermissions(s *httpapi.Server, d Deps) {
 		}
 		return httpapi.OK(r, "role saved"), nil
 	})
+}
+
+func (d Deps) roles(ctx context.Context) ([]users.Role, error) {
+	table, err := d.Control.TenantTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return repo.Roles(ctx, table)
 }
