@@ -26,7 +26,7 @@ build: ## cross-compile every Lambda of the manifest to dist/<fn>/bootstrap (lin
 	@ls -l dist/*/bootstrap | awk '{printf "%-32s %6.1f MB\n", $$9, $$5/1048576}'
 
 run: ## run everything locally on 127.0.0.1:8080 with embedded storage in ./data
-	$(GO) run -C functions -ldflags='-X payvand.dev/shared/config.Version=$(VERSION)' ./local
+	PAYVAND_DATA_DIR="$${PAYVAND_DATA_DIR:-$(CURDIR)/data}" $(GO) run -C functions -ldflags='-X payvand.dev/shared/config.Version=$(VERSION)' ./local
 
 vet: ## go vet every module
 	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
