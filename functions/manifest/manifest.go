@@ -80,8 +80,9 @@ var Functions = []Function{
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Documents},
 	},
 	{
-		Name:      "customers",
-		Prefixes:  []string{"/api/customers", "/api/tenant/customers"},
+		Name: "customers",
+		// The CRM core: customers, their contacts and companies.
+		Prefixes:  []string{"/api/customers", "/api/tenant/customers", "/api/contacts", "/api/tenant/contacts"},
 		MemoryMB:  256,
 		TimeoutS:  15,
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},

@@ -40,7 +40,9 @@ func statusPK(s string) string        { return listPK + "#STATUS#" + s }
 func cityPK(cityKey string) string    { return listPK + "#CITY#" + cityKey }
 func ownerPK(owner string) string     { return listPK + "#OWNER#" + owner }
 
-func tokenKey(token, id string) store.Key {
+// tokenKey is a search token item of an entity kind (customer, contact…);
+// every kind shares the partitions so that global search reads one.
+func tokenKey(kind, token, id string) store.Key {
 	r, _ := utf8.DecodeRuneInString(token)
 	return store.Key{PK: "SEARCH#" + string(r), SK: token + "#" + kind + "#" + id}
 }
@@ -150,11 +152,6 @@ func tokensOf(c *crm.Customer) []string {
 		}
 	}
 	return out
-}
-
-// searchText is what other query words are matched against.
-func searchText(c *crm.Customer) string {
-	return strings.Join(tokensOf(c), " ")
 }
 
 // facet attribute names of the counter item. Values are hex-encoded so any

@@ -107,18 +107,23 @@ func counterOp(old, new *crm.Customer, now time.Time) store.Op {
 
 // tokenOps writes the search tokens a customer gains and removes those it lost.
 func tokenOps(c *crm.Customer, oldTokens, newTokens []string) []store.Op {
+	return searchOps(kind, c.ID, oldTokens, newTokens)
+}
+
+// searchOps writes the search tokens an entity gains and removes those it
+// lost. Every token item carries all the entity's tokens as text, so the
+// other words of a query are checked in the same read.
+func searchOps(kind, id string, oldTokens, newTokens []string) []store.Op {
 	var ops []store.Op
 	for _, tok := range oldTokens {
 		if !slices.Contains(newTokens, tok) {
-			ops = append(ops, store.DeleteOp(tokenKey(tok, c.ID)))
+			ops = append(ops, store.DeleteOp(tokenKey(kind, tok, id)))
 		}
 	}
-	text := searchText(c)
+	text := strings.Join(newTokens, " ")
 	for _, tok := range newTokens {
-		// Every token item carries the whole search text, so the other
-		// words of a query are checked in the same read.
-		it := store.KeyItem(tokenKey(tok, c.ID))
-		it["kind"], it["ref"], it["text"] = store.AV(kind), store.AV(c.ID), store.AV(text)
+		it := store.KeyItem(tokenKey(kind, tok, id))
+		it["kind"], it["ref"], it["text"] = store.AV(kind), store.AV(id), store.AV(text)
 		ops = append(ops, store.PutOp(it))
 	}
 	return ops
@@ -232,18 +237,49 @@ func (s *Service) Update(ctx context.Context, id string, patch *crm.CustomerPatc
 	return &c, nil
 }
 
+// Delete removes a customer with one read of its item collection and one
+// transaction: its contacts stay, detached from it.
 func (s *Service) Delete(ctx context.Context, id string) error {
 	t, err := s.Tables.TenantTable(ctx)
 	if err != nil {
 		return err
 	}
-	old, oldTokens, err := s.load(ctx, t, id)
+	if !ids.Valid(id) {
+		return notFound()
+	}
+	p, err := t.Query(ctx, store.Query{PK: customerKey(id).PK, Limit: 1000})
 	if err != nil {
 		return err
+	}
+	var old *crm.Customer
+	var oldTokens []string
+	var related []store.Op
+	for _, it := range p.Items {
+		sk := store.Str(it, store.SK)
+		switch {
+		case sk == metaSK:
+			if old, oldTokens, err = fromItem(it); err != nil {
+				return err
+			}
+		case strings.HasPrefix(sk, "CONTACT#"):
+			cid := strings.TrimPrefix(sk, "CONTACT#")
+			related = append(related, store.DeleteOp(store.KeyOf(it)), store.UpdateOp(store.Update{Key: contactKey(cid),
+				Remove: []string{"customer_id", "customer_name", "GSI3PK", "GSI3SK"}, Add: map[string]int64{"version": 1},
+				Cond: []store.Cond{store.Exists()}}))
+		default:
+			related = append(related, store.DeleteOp(store.KeyOf(it)))
+		}
+	}
+	if old == nil {
+		return notFound()
 	}
 	ops := []store.Op{store.DeleteOp(customerKey(id), store.VersionIs(old.Version)), counterOp(old, nil, s.now())}
 	ops = append(ops, tokenOps(old, oldTokens, nil)...)
 	ops = append(ops, outbox.Op(ctx, "customer.deleted", map[string]any{"customer_id": id}))
+	ops = append(ops, related...)
+	if len(ops) > store.MaxTransactOps {
+		return &crm.Error{Code: crm.ECONFLICT, Message: "the customer has too many related records to delete at once; remove some of its contacts first"}
+	}
 	err = t.TransactWrite(ctx, ops...)
 	if crm.ErrorCode(err) == crm.ECONFLICT {
 		return &crm.Error{Code: crm.ECONFLICT, Message: "the customer was changed while deleting; try again", Key: "conflict-version", Err: err}
@@ -424,37 +460,9 @@ const maxSearchHits = 1000
 // the other words checked against each token item's text, then one batch
 // read of the page's customers.
 func (s *Service) search(ctx context.Context, t store.Table, f crm.CustomerFilter) (*crm.CustomerPage, error) {
-	words := search.Tokens(f.Search)
-	if d := search.PhoneDigits(f.Search); len(d) >= 4 && len(words) > 1 {
-		words = []string{d} // a phone number typed with spaces or dashes
-	}
-	if len(words) == 0 {
-		return &crm.CustomerPage{}, nil
-	}
-	longest := words[0]
-	for _, w := range words {
-		if len(w) > len(longest) {
-			longest = w
-		}
-	}
-	filter := []store.Cond{store.Eq("kind", kind)}
-	for _, w := range words {
-		if w != longest {
-			filter = append(filter, store.Contains("text", w))
-		}
-	}
-	k := tokenKey(longest, "")
-	p, err := t.Query(ctx, store.Query{PK: k.PK, SK: store.SKPrefix(longest), Filter: filter, Limit: maxSearchHits})
-	if err != nil {
-		return nil, err
-	}
-	var hits []string
-	seen := map[string]bool{}
-	for _, it := range p.Items {
-		if id := store.Str(it, "ref"); !seen[id] {
-			seen[id] = true
-			hits = append(hits, id)
-		}
+	hits, err := searchIDs(ctx, t, kind, f.Search)
+	if err != nil || len(hits) == 0 {
+		return &crm.CustomerPage{}, err
 	}
 	// Newest first, or by name once loaded.
 	slices.Sort(hits)
@@ -524,4 +532,43 @@ func asciiDigits(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// searchIDs finds the ids of one kind of entity whose tokens match every
+// word of q by prefix: one query on the longest word, the other words
+// checked against each token item's text. Ids come back in creation order.
+func searchIDs(ctx context.Context, t store.Table, kind, q string) ([]string, error) {
+	words := search.Tokens(q)
+	if d := search.PhoneDigits(q); len(d) >= 4 && len(words) > 1 {
+		words = []string{d} // a phone number typed with spaces or dashes
+	}
+	if len(words) == 0 {
+		return nil, nil
+	}
+	longest := words[0]
+	for _, w := range words {
+		if len(w) > len(longest) {
+			longest = w
+		}
+	}
+	filter := []store.Cond{store.Eq("kind", kind)}
+	for _, w := range words {
+		if w != longest {
+			filter = append(filter, store.Contains("text", w))
+		}
+	}
+	p, err := t.Query(ctx, store.Query{PK: tokenKey(kind, longest, "").PK, SK: store.SKPrefix(longest), Filter: filter, Limit: maxSearchHits})
+	if err != nil {
+		return nil, err
+	}
+	var hits []string
+	seen := map[string]bool{}
+	for _, it := range p.Items {
+		if id := store.Str(it, "ref"); !seen[id] {
+			seen[id] = true
+			hits = append(hits, id)
+		}
+	}
+	slices.Sort(hits)
+	return hits, nil
 }

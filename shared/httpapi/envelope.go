@@ -59,3 +59,9 @@ type ListMeta struct {
 	Total       int    `json:"total"`
 	Path        string `json:"path"`
 }
+
+// Ref names a related record ({id, name}).
+type Ref struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}

@@ -15,6 +15,7 @@ import (
 type Service interface {
 	crm.CustomerService
 	crm.CustomerFilterPreferences
+	crm.ContactService
 }
 
 // CustomerFields are the writable fields; in a create only name is required.
@@ -102,6 +103,7 @@ func Register(s *httpapi.Server, svc Service) {
 	for _, base := range []struct{ prefix, id string }{{"/api/customers", "customers"}, {"/api/tenant/customers", "tenant-customers"}} {
 		register(s, svc, base.prefix, base.id)
 	}
+	registerContacts(s, svc)
 }
 
 func register(s *httpapi.Server, svc Service, prefix, id string) {

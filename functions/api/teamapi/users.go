@@ -327,10 +327,10 @@ func (d Deps) list(ctx context.Context, s *httpapi.Server, in *ListUsersInput, s
 	for i, u := range list {
 		views[i] = view(ctx, u)
 		if in.Includes("department") && u.DepartmentID != "" {
-			views[i].Department = &Ref{ID: u.DepartmentID}
+			views[i].Department = &httpapi.Ref{ID: u.DepartmentID}
 		}
 		if in.Includes("position") && u.PositionID != "" {
-			views[i].Position = &Ref{ID: u.PositionID}
+			views[i].Position = &httpapi.Ref{ID: u.PositionID}
 		}
 	}
 	sealed, err := s.Cursors.Seal(ctx, scope, next)

@@ -24,8 +24,8 @@ type Member struct {
 	JobTitle     string   `json:"job_title"`
 	DepartmentID string   `json:"department_id"`
 	PositionID   string   `json:"position_id"`
-	Department   *Ref     `json:"department,omitempty"`
-	Position     *Ref     `json:"position,omitempty"`
+	Department   *httpapi.Ref     `json:"department,omitempty"`
+	Position     *httpapi.Ref     `json:"position,omitempty"`
 	Locale       string   `json:"locale"`
 	Timezone     string   `json:"timezone"`
 	Modules      []string `json:"modules"`
@@ -35,11 +35,6 @@ type Member struct {
 	Version      int64    `json:"version"`
 }
 
-// Ref names a related record.
-type Ref struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
 
 func view(ctx context.Context, u *users.User) Member {
 	v := Member{ID: u.ID, Name: u.Name, Email: u.Email, Phone: u.Phone, Role: u.Role, Roles: []string{u.Role}, Status: u.Status,
