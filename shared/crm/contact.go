@@ -45,10 +45,10 @@ type Contact struct {
 // ContactPatch changes some fields of a contact; nil means unchanged.
 type ContactPatch struct {
 	FirstName, LastName, Name, Email, Phone, Mobile, JobTitle, Position, Role, Department *string
-	CustomerID, OwnerID, Source, Status, Notes                                             *string
-	Tags                                                                                   *[]string
-	CustomFields                                                                           *map[string]any
-	Version                                                                                *int64
+	CustomerID, OwnerID, Source, Status, Notes                                            *string
+	Tags                                                                                  *[]string
+	CustomFields                                                                          *map[string]any
+	Version                                                                               *int64
 }
 
 // Apply copies the set fields onto c and keeps name and first/last name

@@ -13,11 +13,10 @@ import (
 // ContactView is a contact as the API shows it.
 type ContactView struct {
 	crm.Contact
-	Company         *httpapi.Ref   `json:"company"`
-	Owner           *httpapi.Ref   `json:"owner,omitempty"`
-	CreatedAtJalali string `json:"created_at_jalali"`
+	Company         *httpapi.Ref `json:"company"`
+	Owner           *httpapi.Ref `json:"owner,omitempty"`
+	CreatedAtJalali string       `json:"created_at_jalali"`
 }
-
 
 func contactView(ctx context.Context, c *crm.Contact, withOwner bool) ContactView {
 	v := ContactView{Contact: *c, CreatedAtJalali: jalali.Format(c.CreatedAt, httpapi.LocationFrom(ctx))}
@@ -34,7 +33,7 @@ func contactView(ctx context.Context, c *crm.Contact, withOwner bool) ContactVie
 // its activities.
 type ContactDetail struct {
 	ContactView
-	Customer   *httpapi.Ref             `json:"customer"`
+	Customer   *httpapi.Ref     `json:"customer"`
 	Activities []map[string]any `json:"activities"`
 }
 

@@ -41,17 +41,17 @@ func TestContactsLifecycleAndCustomerCollection(t *testing.T) {
 		return strings.Join(out, ",")
 	}
 	for q, want := range map[string]string{
-		"":                                 "No Company,Reza Karimi,Sara Ahmadi",
-		"sort=name":                        "No Company,Reza Karimi,Sara Ahmadi",
-		"customer_id=" + cid:               "Reza Karimi,Sara Ahmadi",
-		"filter[company_id]=" + cid:        "Reza Karimi,Sara Ahmadi",
-		"role=manager":                     "Sara Ahmadi",
-		"filter[source]=website":           "Reza Karimi",
-		"tag=decision-maker":               "Reza Karimi",
+		"":                                  "No Company,Reza Karimi,Sara Ahmadi",
+		"sort=name":                         "No Company,Reza Karimi,Sara Ahmadi",
+		"customer_id=" + cid:                "Reza Karimi,Sara Ahmadi",
+		"filter[company_id]=" + cid:         "Reza Karimi,Sara Ahmadi",
+		"role=manager":                      "Sara Ahmadi",
+		"filter[source]=website":            "Reza Karimi",
+		"tag=decision-maker":                "Reza Karimi",
 		"search=" + url.QueryEscape("سارا"): "",
-		"search=sara":                      "Sara Ahmadi",
-		"search=rabin":                     "Reza Karimi,Sara Ahmadi", // the company's name is searchable
-		"search=0912111":                   "Sara Ahmadi",
+		"search=sara":                       "Sara Ahmadi",
+		"search=rabin":                      "Reza Karimi,Sara Ahmadi", // the company's name is searchable
+		"search=0912111":                    "Sara Ahmadi",
 	} {
 		if got := names(q); got != want {
 			t.Errorf("%q: got %q want %q", q, got, want)

@@ -13,28 +13,27 @@ import (
 
 // Member is a user as the API shows it.
 type Member struct {
-	ID           string   `json:"id"`
-	Name         string   `json:"name"`
-	Email        string   `json:"email"`
-	Phone        string   `json:"phone"`
-	Role         string   `json:"role"`
-	Roles        []string `json:"roles"`
-	Status       string   `json:"status"`
-	Avatar       *string  `json:"avatar"`
-	JobTitle     string   `json:"job_title"`
-	DepartmentID string   `json:"department_id"`
-	PositionID   string   `json:"position_id"`
-	Department   *httpapi.Ref     `json:"department,omitempty"`
-	Position     *httpapi.Ref     `json:"position,omitempty"`
-	Locale       string   `json:"locale"`
-	Timezone     string   `json:"timezone"`
-	Modules      []string `json:"modules"`
-	Permissions  []string `json:"permissions"`
-	CreatedAt    string   `json:"created_at"`
-	CreatedJ     string   `json:"created_at_jalali"`
-	Version      int64    `json:"version"`
+	ID           string       `json:"id"`
+	Name         string       `json:"name"`
+	Email        string       `json:"email"`
+	Phone        string       `json:"phone"`
+	Role         string       `json:"role"`
+	Roles        []string     `json:"roles"`
+	Status       string       `json:"status"`
+	Avatar       *string      `json:"avatar"`
+	JobTitle     string       `json:"job_title"`
+	DepartmentID string       `json:"department_id"`
+	PositionID   string       `json:"position_id"`
+	Department   *httpapi.Ref `json:"department,omitempty"`
+	Position     *httpapi.Ref `json:"position,omitempty"`
+	Locale       string       `json:"locale"`
+	Timezone     string       `json:"timezone"`
+	Modules      []string     `json:"modules"`
+	Permissions  []string     `json:"permissions"`
+	CreatedAt    string       `json:"created_at"`
+	CreatedJ     string       `json:"created_at_jalali"`
+	Version      int64        `json:"version"`
 }
-
 
 func view(ctx context.Context, u *users.User) Member {
 	v := Member{ID: u.ID, Name: u.Name, Email: u.Email, Phone: u.Phone, Role: u.Role, Roles: []string{u.Role}, Status: u.Status,
