@@ -195,3 +195,13 @@ func NewList[T any](ctx context.Context, p *ListParams, items []T, total int, ne
 		Meta:       ListMeta{CurrentPage: page, From: from, LastPage: max(pages, 1), PerPage: size, To: to, Total: total, Path: m.Path},
 	}}
 }
+
+// SetFilter fixes a filter whatever the client sent (a route that is a
+// view of a list with one filter applied).
+func (p *ListParams) SetFilter(name, value string) {
+	if p.query == nil {
+		p.query = url.Values{}
+	}
+	p.query.Del("filter[" + name + "]")
+	p.query.Set(name, value)
+}

@@ -126,3 +126,32 @@ func TestContactRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+func TestCompaniesAreB2BCustomers(t *testing.T) {
+	e := apitest.New(t)
+	tok := e.CEO("alpha")
+	co := e.Do("POST", "/api/companies", tok, map[string]any{"name": "Acme Corporation", "domain": "acme.com", "industry": "Technology",
+		"size": "50-200", "website": "https://acme.com", "phone": "+989121234567",
+		"address": map[string]any{"street": "123 Main St", "city": "Tehran", "state": "Tehran", "country": "IR", "postal_code": "12345"}}).Want(t, 201).Data()
+	id := co["id"].(string)
+	if co["type"] != "B2B" || co["city"] != "Tehran" || co["address"].(map[string]any)["postal_code"] != "12345" {
+		t.Fatalf("company = %v", co)
+	}
+	person := create(t, e, tok, map[string]any{"name": "A Person", "type": "B2C"})
+	e.Do("POST", "/api/contacts", tok, map[string]any{"name": "John Doe", "company_id": id}).Want(t, 201)
+	got := e.Do("GET", "/api/companies/"+id, tok, nil).Want(t, 200).Data()
+	if len(got["contacts"].([]any)) != 1 || got["deals"] == nil {
+		t.Fatalf("company detail = %v", got)
+	}
+	l := e.Do("GET", "/api/companies?type=B2C", tok, nil).Want(t, 200) // the view's type wins
+	if len(l.List()) != 1 || l.List()[0]["name"] != "Acme Corporation" {
+		t.Fatalf("companies = %v", l.List())
+	}
+	e.Do("GET", "/api/companies/"+person["id"].(string), tok, nil).Want(t, 404)
+	e.Do("PUT", "/api/companies/"+id, tok, map[string]any{"industry": "Software", "type": "B2C"}).Want(t, 200)
+	if c := e.Do("GET", "/api/customers/"+id, tok, nil).Data(); c["type"] != "B2B" || c["industry"] != "Software" {
+		t.Fatalf("after update = %v", c)
+	}
+	e.Do("DELETE", "/api/companies/"+id, tok, nil).Want(t, 200)
+	e.Do("GET", "/api/companies/"+id, tok, nil).Want(t, 404)
+}

@@ -104,6 +104,7 @@ func Register(s *httpapi.Server, svc Service) {
 		register(s, svc, base.prefix, base.id)
 	}
 	registerContacts(s, svc)
+	registerCompanies(s, svc)
 }
 
 func register(s *httpapi.Server, svc Service, prefix, id string) {
