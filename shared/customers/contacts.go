@@ -129,30 +129,7 @@ func copyOp(c *crm.Contact) store.Op {
 }
 
 func contactTokens(c *crm.Contact) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(t string) {
-		if t != "" && !seen[t] && len(out) < maxTokens && len(t) <= 200 {
-			seen[t] = true
-			out = append(out, t)
-		}
-	}
-	for _, t := range search.Tokens(c.Name + " " + c.CustomerName + " " + c.JobTitle) {
-		add(t)
-	}
-	if c.Email != "" {
-		add(search.Normalize(c.Email))
-		for _, t := range search.Tokens(c.Email) {
-			add(t)
-		}
-	}
-	for _, p := range []string{c.Phone, c.Mobile} {
-		if d := search.PhoneDigits(p); d != "" {
-			add(d)
-			add("0" + d)
-		}
-	}
-	return out
+	return search.NewWords(maxTokens).Text(c.Name, c.CustomerName, c.JobTitle).Email(c.Email).Phone(c.Phone, c.Mobile).List()
 }
 
 func normalizeContact(c *crm.Contact) {
@@ -215,7 +192,7 @@ func (s *Service) CreateContact(ctx context.Context, c *crm.Contact) (*crm.Conta
 		// The customer must still exist when the contact lands in it.
 		ops = append(ops, copyOp(c))
 	}
-	ops = append(ops, searchOps(contactKind, c.ID, nil, tokens)...)
+	ops = append(ops, search.Ops(contactKind, c.ID, nil, tokens)...)
 	ops = append(ops, outbox.Op(ctx, "contact.created", map[string]any{"contact": c}))
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		return nil, err
@@ -281,7 +258,7 @@ func (s *Service) UpdateContact(ctx context.Context, id string, p *crm.ContactPa
 	if c.CustomerID != "" {
 		ops = append(ops, copyOp(&c))
 	}
-	ops = append(ops, searchOps(contactKind, c.ID, oldTokens, tokens)...)
+	ops = append(ops, search.Ops(contactKind, c.ID, oldTokens, tokens)...)
 	ops = append(ops, outbox.Op(ctx, "contact.updated", map[string]any{"contact": c}))
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		if crm.ErrorCode(err) == crm.ECONFLICT {
@@ -306,7 +283,7 @@ func (s *Service) DeleteContact(ctx context.Context, id string) error {
 	if old.CustomerID != "" {
 		ops = append(ops, store.DeleteOp(contactCopyKey(old.CustomerID, id)))
 	}
-	ops = append(ops, searchOps(contactKind, id, oldTokens, nil)...)
+	ops = append(ops, search.Ops(contactKind, id, oldTokens, nil)...)
 	ops = append(ops, outbox.Op(ctx, "contact.deleted", map[string]any{"contact_id": id}))
 	if err := t.TransactWrite(ctx, ops...); crm.ErrorCode(err) == crm.ECONFLICT {
 		return &crm.Error{Code: crm.ECONFLICT, Message: "the contact was changed while deleting; try again", Err: err}
@@ -361,7 +338,7 @@ func (s *Service) Contacts(ctx context.Context, f crm.ContactFilter) ([]*crm.Con
 }
 
 func (s *Service) searchContacts(ctx context.Context, t store.Table, f crm.ContactFilter, conds []store.Cond) ([]*crm.Contact, int, string, error) {
-	hits, err := searchIDs(ctx, t, contactKind, f.Search)
+	hits, err := search.IDs(ctx, t, contactKind, f.Search)
 	if err != nil {
 		return nil, 0, "", err
 	}

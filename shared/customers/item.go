@@ -16,7 +16,6 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/guregu/dynamo/v2"
 
@@ -39,13 +38,6 @@ func counterKey() store.Key           { return store.Key{PK: counterPK, SK: coun
 func statusPK(s string) string        { return listPK + "#STATUS#" + s }
 func cityPK(cityKey string) string    { return listPK + "#CITY#" + cityKey }
 func ownerPK(owner string) string     { return listPK + "#OWNER#" + owner }
-
-// tokenKey is a search token item of an entity kind (customer, contact…);
-// every kind shares the partitions so that global search reads one.
-func tokenKey(kind, token, id string) store.Key {
-	r, _ := utf8.DecodeRuneInString(token)
-	return store.Key{PK: "SEARCH#" + string(r), SK: token + "#" + kind + "#" + id}
-}
 
 // cityKey is the form cities are grouped and filtered in.
 func cityKey(c string) string { return search.Normalize(c) }
@@ -128,30 +120,7 @@ func fromItem(it store.Item) (*crm.Customer, []string, error) {
 // tokensOf returns the search tokens of a customer: words of its name and
 // company, its email (whole and in parts) and its phone numbers' digits.
 func tokensOf(c *crm.Customer) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(t string) {
-		if t != "" && !seen[t] && len(out) < maxTokens && len(t) <= 200 {
-			seen[t] = true
-			out = append(out, t)
-		}
-	}
-	for _, t := range search.Tokens(c.Name + " " + c.Company) {
-		add(t)
-	}
-	if c.Email != "" {
-		add(search.Normalize(c.Email))
-		for _, t := range search.Tokens(c.Email) {
-			add(t)
-		}
-	}
-	for _, p := range []string{c.Phone, c.Mobile} {
-		if d := search.PhoneDigits(p); d != "" {
-			add(d)
-			add("0" + d)
-		}
-	}
-	return out
+	return search.NewWords(maxTokens).Text(c.Name, c.Company).Email(c.Email).Phone(c.Phone, c.Mobile).List()
 }
 
 // facet attribute names of the counter item. Values are hex-encoded so any

@@ -107,26 +107,7 @@ func counterOp(old, new *crm.Customer, now time.Time) store.Op {
 
 // tokenOps writes the search tokens a customer gains and removes those it lost.
 func tokenOps(c *crm.Customer, oldTokens, newTokens []string) []store.Op {
-	return searchOps(kind, c.ID, oldTokens, newTokens)
-}
-
-// searchOps writes the search tokens an entity gains and removes those it
-// lost. Every token item carries all the entity's tokens as text, so the
-// other words of a query are checked in the same read.
-func searchOps(kind, id string, oldTokens, newTokens []string) []store.Op {
-	var ops []store.Op
-	for _, tok := range oldTokens {
-		if !slices.Contains(newTokens, tok) {
-			ops = append(ops, store.DeleteOp(tokenKey(kind, tok, id)))
-		}
-	}
-	text := strings.Join(newTokens, " ")
-	for _, tok := range newTokens {
-		it := store.KeyItem(tokenKey(kind, tok, id))
-		it["kind"], it["ref"], it["text"] = store.AV(kind), store.AV(id), store.AV(text)
-		ops = append(ops, store.PutOp(it))
-	}
-	return ops
+	return search.Ops(kind, c.ID, oldTokens, newTokens)
 }
 
 func (s *Service) load(ctx context.Context, t store.Table, id string) (*crm.Customer, []string, error) {
@@ -453,14 +434,11 @@ func conds(f crm.CustomerFilter, indexed string) []store.Cond {
 	return c
 }
 
-// maxSearchHits bounds how many matches one search considers.
-const maxSearchHits = 1000
-
 // search finds customers by token prefix: one query on the longest word,
 // the other words checked against each token item's text, then one batch
 // read of the page's customers.
 func (s *Service) search(ctx context.Context, t store.Table, f crm.CustomerFilter) (*crm.CustomerPage, error) {
-	hits, err := searchIDs(ctx, t, kind, f.Search)
+	hits, err := search.IDs(ctx, t, kind, f.Search)
 	if err != nil || len(hits) == 0 {
 		return &crm.CustomerPage{}, err
 	}
@@ -534,41 +512,3 @@ func asciiDigits(s string) string {
 	}, s)
 }
 
-// searchIDs finds the ids of one kind of entity whose tokens match every
-// word of q by prefix: one query on the longest word, the other words
-// checked against each token item's text. Ids come back in creation order.
-func searchIDs(ctx context.Context, t store.Table, kind, q string) ([]string, error) {
-	words := search.Tokens(q)
-	if d := search.PhoneDigits(q); len(d) >= 4 && len(words) > 1 {
-		words = []string{d} // a phone number typed with spaces or dashes
-	}
-	if len(words) == 0 {
-		return nil, nil
-	}
-	longest := words[0]
-	for _, w := range words {
-		if len(w) > len(longest) {
-			longest = w
-		}
-	}
-	filter := []store.Cond{store.Eq("kind", kind)}
-	for _, w := range words {
-		if w != longest {
-			filter = append(filter, store.Contains("text", w))
-		}
-	}
-	p, err := t.Query(ctx, store.Query{PK: tokenKey(kind, longest, "").PK, SK: store.SKPrefix(longest), Filter: filter, Limit: maxSearchHits})
-	if err != nil {
-		return nil, err
-	}
-	var hits []string
-	seen := map[string]bool{}
-	for _, it := range p.Items {
-		if id := store.Str(it, "ref"); !seen[id] {
-			seen[id] = true
-			hits = append(hits, id)
-		}
-	}
-	slices.Sort(hits)
-	return hits, nil
-}
