@@ -30,6 +30,7 @@ import (
 	"payvand.dev/shared/customers"
 	"payvand.dev/shared/httpapi"
 	"payvand.dev/shared/mail"
+	"payvand.dev/shared/products"
 	"payvand.dev/shared/store"
 	"payvand.dev/shared/store/dynamodb"
 	"payvand.dev/shared/tenancy"
@@ -43,6 +44,7 @@ type Deps struct {
 	Tokens    *auth.Tokens
 	Refresh   *auth.RefreshTokens
 	Customers *customers.Service
+	Products  *products.Service
 	Limiter   httpapi.Limiter
 	// LoginLimiter enforces the login and forgot-password limits (always
 	// on in the product; tests that log in often may drop it).
@@ -125,6 +127,7 @@ func Open(ctx context.Context, cfg config.Config, pf Platform) (*Deps, error) {
 	}
 	d.LoginLimiter = d.Limiter
 	d.Customers = &customers.Service{Tables: d.Control}
+	d.Products = &products.Service{Tables: d.Control}
 	d.Mail = d.Outbox
 	if cfg.SESIdentity != "" && pf.Mail != nil {
 		d.Mail = pf.Mail(awsCfg, cfg.MailFrom)

@@ -88,6 +88,13 @@ var Functions = []Function{
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},
 	},
 	{
+		Name:      "products",
+		Prefixes:  []string{"/api/products", "/api/tenant/products", "/api/customer-product-interests"},
+		MemoryMB:  256,
+		TimeoutS:  15,
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},
+	},
+	{
 		Name:      "housekeeping",
 		Kind:      Scheduled,
 		Schedule:  "rate(1 hour)", // drops tenant tables whose deletion grace has passed

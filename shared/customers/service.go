@@ -511,4 +511,3 @@ func asciiDigits(s string) string {
 		return r
 	}, s)
 }
-

@@ -1,0 +1,225 @@
+package products
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/guregu/dynamo/v2"
+
+	"payvand.dev/shared/crm"
+	"payvand.dev/shared/ids"
+	"payvand.dev/shared/money"
+	"payvand.dev/shared/search"
+	"payvand.dev/shared/store"
+)
+
+func asTx(err error, te **store.TxError) bool { return errors.As(err, te) }
+
+// Products lists from the index that fits the filter and the sort.
+func (s *Service) Products(ctx context.Context, f crm.ProductFilter) ([]*crm.Product, int, string, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	var conds []store.Cond
+	if f.Status != "" {
+		conds = append(conds, store.Eq("status", f.Status))
+	}
+	if f.PriceMin != nil {
+		conds = append(conds, store.Ge("price_minor", *f.PriceMin))
+	}
+	if f.PriceMax != nil {
+		conds = append(conds, store.Le("price_minor", *f.PriceMax))
+	}
+	if f.InStock != nil {
+		if *f.InStock {
+			conds = append(conds, store.Gt("quantity", 0))
+		} else {
+			conds = append(conds, store.Le("quantity", 0))
+		}
+	}
+	decode := func(it store.Item) (*crm.Product, error) { p, _, err := fromItem(it); return p, err }
+	if f.Search != "" {
+		return s.search(ctx, t, f, conds, decode)
+	}
+	q := store.Query{Index: "GSI1", PK: listPK, Reverse: f.Desc, Limit: f.Limit, Offset: f.Offset, Cursor: f.Cursor}
+	switch {
+	case f.SortBy == "name":
+		q.Index = "GSI2"
+	case f.SortBy == "price":
+		// Prices compare within one currency: the tenant's usual one.
+		q.Index, q.PK = "GSI4", listPK+"#PRICE#IRR"
+	case f.Category != "":
+		q.Index, q.PK = "GSI3", listPK+"#CAT#"+catKey(f.Category)
+	}
+	if f.Category != "" && q.Index != "GSI3" {
+		conds = append(conds, store.Eq("category", f.Category))
+	}
+	q.Filter = conds
+	return store.List(ctx, t, q, decode)
+}
+
+func (s *Service) search(ctx context.Context, t store.Table, f crm.ProductFilter, conds []store.Cond, decode func(store.Item) (*crm.Product, error)) ([]*crm.Product, int, string, error) {
+	hits, err := search.IDs(ctx, t, kind, f.Search)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	if f.Category != "" {
+		conds = append(conds, store.Eq("category", f.Category))
+	}
+	var all []*crm.Product
+	for start := 0; start < len(hits); start += 100 {
+		keys := make([]store.Key, 0, 100)
+		for _, id := range hits[start:min(start+100, len(hits))] {
+			keys = append(keys, productKey(id))
+		}
+		items, err := t.BatchGet(ctx, keys)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		for _, it := range items {
+			if store.EvalAll(conds, it) {
+				p, err := decode(it)
+				if err != nil {
+					return nil, 0, "", err
+				}
+				all = append(all, p)
+			}
+		}
+	}
+	return all[min(f.Offset, len(all)):min(f.Offset+f.Limit, len(all))], len(all), "", nil
+}
+
+// ProductStats reads the counters and the low-stock index: two reads
+// whatever the number of products.
+func (s *Service) ProductStats(ctx context.Context) (*crm.ProductStats, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := &crm.ProductStats{TotalValue: map[string]float64{}, Categories: map[string]int64{}, LowStock: []map[string]any{}, TopSellers: []map[string]any{}}
+	it, err := t.Get(ctx, counterKey())
+	if err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
+		return nil, err
+	}
+	for attr := range it {
+		n := store.Int(it, attr)
+		switch {
+		case attr == "total":
+			st.TotalProducts = n
+		case len(attr) == 9 && attr[:6] == "value_":
+			st.TotalValue[attr[6:]] = money.FromMinor(n, attr[6:])
+		case len(attr) > 4 && attr[:4] == "cat_" && n > 0:
+			if b, err := hexDecode(attr[4:]); err == nil {
+				st.Categories[b] = n
+			}
+		}
+	}
+	p, err := t.Query(ctx, store.Query{Index: "GSI5", PK: lowPK, Limit: 50})
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range p.Items {
+		pr, _, err := fromItem(it)
+		if err != nil {
+			return nil, err
+		}
+		st.LowStock = append(st.LowStock, map[string]any{"id": pr.ID, "name": pr.Name, "sku": pr.SKU, "quantity": pr.Quantity, "low_stock_threshold": pr.LowStockThreshold})
+	}
+	return st, nil
+}
+
+func hexDecode(h string) (string, error) {
+	var b []byte
+	_, err := fmt.Sscanf(h, "%x", &b)
+	return string(b), err
+}
+
+func interestKey(id string) store.Key { return store.Key{PK: "INTEREST#" + id, SK: "#INTEREST"} }
+
+type interestRecord struct {
+	ID         string    `dynamo:"id"`
+	CustomerID string    `dynamo:"customer_id"`
+	ProductID  string    `dynamo:"product_id"`
+	Level      string    `dynamo:"level"`
+	Notes      string    `dynamo:"notes,omitempty"`
+	CreatedAt  time.Time `dynamo:"created_at"`
+}
+
+// AddInterest records that a customer is interested in a product; both
+// must exist (checked in the same transaction).
+func (s *Service) AddInterest(ctx context.Context, i *crm.Interest) (*crm.Interest, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := crm.FieldErrors{}
+	if !ids.Valid(i.CustomerID) {
+		f.Add("customer_id", "required")
+	}
+	if !ids.Valid(i.ProductID) {
+		f.Add("product_id", "required")
+	}
+	if i.Level == "" {
+		i.Level = "medium"
+	}
+	if i.Level != "low" && i.Level != "medium" && i.Level != "high" {
+		f.Add("level", "must be low, medium or high")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	i.ID, i.CreatedAt = ids.New(), time.Now().UTC()
+	it, err := dynamo.MarshalItem(interestRecord(*i))
+	if err != nil {
+		return nil, crm.Wrap(err, "marshal interest")
+	}
+	k := interestKey(i.ID)
+	it[store.PK], it[store.SK] = store.AV(k.PK), store.AV(k.SK)
+	it["GSI1PK"], it["GSI1SK"] = store.AV("INTERESTS#CUSTOMER#"+i.CustomerID), store.AV(i.ID)
+	it["GSI2PK"], it["GSI2SK"] = store.AV("INTERESTS#PRODUCT#"+i.ProductID), store.AV(i.ID)
+	it["GSI3PK"], it["GSI3SK"] = store.AV("INTERESTS"), store.AV(i.ID)
+	err = t.TransactWrite(ctx, store.PutOp(it, store.NotExists()),
+		store.CheckOp(store.Key{PK: "CUSTOMER#" + i.CustomerID, SK: "#CUSTOMER"}, store.Exists()),
+		store.CheckOp(productKey(i.ProductID), store.Exists()))
+	var te *store.TxError
+	if asTx(err, &te) {
+		field := map[int]string{1: "customer_id", 2: "product_id"}[te.Index]
+		return nil, &crm.Error{Code: crm.EVALIDATION, Message: "the given data was invalid", Fields: map[string][]string{field: {"not found"}}}
+	}
+	return i, err
+}
+
+// Interests lists interests by customer, by product, or all, newest first.
+func (s *Service) Interests(ctx context.Context, customerID, productID string, limit int) ([]*crm.Interest, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := store.Query{Index: "GSI3", PK: "INTERESTS", Reverse: true, Limit: limit}
+	switch {
+	case customerID != "":
+		q.Index, q.PK = "GSI1", "INTERESTS#CUSTOMER#"+customerID
+		if productID != "" {
+			q.Filter = []store.Cond{store.Eq("product_id", productID)}
+		}
+	case productID != "":
+		q.Index, q.PK = "GSI2", "INTERESTS#PRODUCT#"+productID
+	}
+	p, err := t.Query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*crm.Interest, 0, len(p.Items))
+	for _, it := range p.Items {
+		var r interestRecord
+		if err := dynamo.UnmarshalItem(it, &r); err != nil {
+			return nil, crm.Wrap(err, "unmarshal interest")
+		}
+		i := crm.Interest(r)
+		out = append(out, &i)
+	}
+	return out, nil
+}
