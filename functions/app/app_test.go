@@ -76,16 +76,29 @@ func TestAPIOnDynamoDB(t *testing.T) {
 		t.Fatalf("beta sees %v customers", n)
 	}
 	loginLimitOnDynamoDB(t, e)
+	stockOnDynamoDB(t, e, a)
 }
 
-// loginLimitOnDynamoDB: the sixth login of a minute is refused, counted in
-// DynamoDB items that every instance shares.
-func loginLimitOnDynamoDB(t *testing.T, e *apitest.Env) {
-	body := map[string]string{"tenant_key": "beta", "email": "someone@beta.test", "password": "wrong-password"}
-	for i := 0; i < 5; i++ {
-		e.Do("POST", "/api/tenant/auth/login", "", body).Want(t, 401)
+// stockOnDynamoDB: subtractions through DynamoDB's conditional
+// transactions stop at zero. They run one after another: moto_server does
+// not hold a lock between a transaction's condition checks and its writes,
+// so concurrent conditional writes can both win there (real DynamoDB
+// serializes them); the concurrent race runs on the embedded store
+// (productsapi.TestStockRace).
+func stockOnDynamoDB(t *testing.T, e *apitest.Env, tok string) {
+	id := e.Do("POST", "/api/products", tok, map[string]any{"name": "Scarce", "quantity": 10, "price": 5}).Want(t, 201).Data()["id"].(string)
+	ok, refused := 0, 0
+	for i := 0; i < 12; i++ {
+		switch r := e.Do("PATCH", "/api/products/"+id+"/stock", tok, map[string]any{"operation": "subtract", "quantity": 1}); r.Status {
+		case 200:
+			ok++
+		case 409:
+			refused++
+		default:
+			t.Fatalf("status %d: %s", r.Status, r.Raw)
+		}
 	}
-	if r := e.Do("POST", "/api/tenant/auth/login", "", body).Want(t, 429); r.Header.Get("Retry-After") == "" {
-		t.Fatal("no Retry-After")
+	if q := e.Do("GET", "/api/products/"+id, tok, nil).Data()["quantity"]; ok != 10 || refused != 2 || q != float64(0) {
+		t.Fatalf("%d succeeded, %d refused, quantity %v", ok, refused, q)
 	}
 }
