@@ -102,3 +102,15 @@ func stockOnDynamoDB(t *testing.T, e *apitest.Env, tok string) {
 		t.Fatalf("%d succeeded, %d refused, quantity %v", ok, refused, q)
 	}
 }
+
+// loginLimitOnDynamoDB: the sixth login of a minute is refused, counted in
+// DynamoDB items that every instance shares.
+func loginLimitOnDynamoDB(t *testing.T, e *apitest.Env) {
+	body := map[string]string{"tenant_key": "beta", "email": "someone@beta.test", "password": "wrong-password"}
+	for i := 0; i < 5; i++ {
+		e.Do("POST", "/api/tenant/auth/login", "", body).Want(t, 401)
+	}
+	if r := e.Do("POST", "/api/tenant/auth/login", "", body).Want(t, 429); r.Header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+}
