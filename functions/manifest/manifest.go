@@ -95,6 +95,13 @@ var Functions = []Function{
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},
 	},
 	{
+		Name:      "search",
+		Prefixes:  []string{"/api/search"},
+		MemoryMB:  256,
+		TimeoutS:  10,
+		Resources: []string{ControlTable, TenantTables, JWTSecret},
+	},
+	{
 		Name:      "housekeeping",
 		Kind:      Scheduled,
 		Schedule:  "rate(1 hour)", // drops tenant tables whose deletion grace has passed

@@ -10,11 +10,12 @@ import (
 	"payvand.dev/functions/api/filesapi"
 	"payvand.dev/functions/api/health"
 	"payvand.dev/functions/api/productsapi"
+	"payvand.dev/functions/api/searchapi"
 	"payvand.dev/functions/api/teamapi"
 	"payvand.dev/functions/app"
 )
 
 // All is every HTTP route group of the manifest.
 func All() []app.Mount {
-	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), filesapi.Mount(), customersapi.Mount(), productsapi.Mount()}
+	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), filesapi.Mount(), customersapi.Mount(), productsapi.Mount(), searchapi.Mount()}
 }

@@ -511,3 +511,19 @@ func asciiDigits(s string) string {
 		return r
 	}, s)
 }
+
+// CustomersByID reads customers in one batch (ids in order; missing skipped).
+func (s *Service) CustomersByID(ctx context.Context, idList []string) ([]*crm.Customer, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]store.Key, len(idList))
+	for i, id := range idList {
+		keys[i] = customerKey(id)
+	}
+	return store.Batch(ctx, t, keys, func(it store.Item) (*crm.Customer, error) {
+		v, _, err := fromItem(it)
+		return v, err
+	})
+}

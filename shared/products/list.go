@@ -223,3 +223,19 @@ func (s *Service) Interests(ctx context.Context, customerID, productID string, l
 	}
 	return out, nil
 }
+
+// ProductsByID reads products in one batch (ids in order; missing skipped).
+func (s *Service) ProductsByID(ctx context.Context, idList []string) ([]*crm.Product, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]store.Key, len(idList))
+	for i, id := range idList {
+		keys[i] = productKey(id)
+	}
+	return store.Batch(ctx, t, keys, func(it store.Item) (*crm.Product, error) {
+		v, _, err := fromItem(it)
+		return v, err
+	})
+}

@@ -233,3 +233,21 @@ func List[T any](ctx context.Context, t Table, q Query, decode func(Item) (T, er
 	}
 	return out, cp.Count, p.Cursor, nil
 }
+
+// Batch reads up to 100 keys in one round trip and decodes the items that
+// exist, in the order of keys.
+func Batch[T any](ctx context.Context, t Table, keys []Key, decode func(Item) (T, error)) ([]T, error) {
+	items, err := t.BatchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(items))
+	for _, it := range items {
+		v, err := decode(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
