@@ -82,7 +82,7 @@ var Functions = []Function{
 	{
 		Name: "customers",
 		// The CRM core: customers, their contacts and companies.
-		Prefixes:  []string{"/api/customers", "/api/tenant/customers", "/api/contacts", "/api/tenant/contacts", "/api/companies"},
+		Prefixes:  []string{"/api/customers", "/api/tenant/customers", "/api/contacts", "/api/tenant/contacts", "/api/companies", "/api/cleanup-duplicates"},
 		MemoryMB:  256,
 		TimeoutS:  15,
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},

@@ -193,6 +193,7 @@ func (s *Service) CreateContact(ctx context.Context, c *crm.Contact) (*crm.Conta
 		ops = append(ops, copyOp(c))
 	}
 	ops = append(ops, search.Ops(contactKind, c.ID, nil, tokens)...)
+	ops = append(ops, search.MatchOps(contactKind, c.ID, nil, contactMatchKeys(c))...)
 	ops = append(ops, outbox.Op(ctx, "contact.created", map[string]any{"contact": c}))
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		return nil, err
@@ -259,6 +260,7 @@ func (s *Service) UpdateContact(ctx context.Context, id string, p *crm.ContactPa
 		ops = append(ops, copyOp(&c))
 	}
 	ops = append(ops, search.Ops(contactKind, c.ID, oldTokens, tokens)...)
+	ops = append(ops, search.MatchOps(contactKind, c.ID, contactMatchKeys(old), contactMatchKeys(&c))...)
 	ops = append(ops, outbox.Op(ctx, "contact.updated", map[string]any{"contact": c}))
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		if crm.ErrorCode(err) == crm.ECONFLICT {
@@ -284,6 +286,7 @@ func (s *Service) DeleteContact(ctx context.Context, id string) error {
 		ops = append(ops, store.DeleteOp(contactCopyKey(old.CustomerID, id)))
 	}
 	ops = append(ops, search.Ops(contactKind, id, oldTokens, nil)...)
+	ops = append(ops, search.MatchOps(contactKind, id, contactMatchKeys(old), nil)...)
 	ops = append(ops, outbox.Op(ctx, "contact.deleted", map[string]any{"contact_id": id}))
 	if err := t.TransactWrite(ctx, ops...); crm.ErrorCode(err) == crm.ECONFLICT {
 		return &crm.Error{Code: crm.ECONFLICT, Message: "the contact was changed while deleting; try again", Err: err}
@@ -396,3 +399,5 @@ func (s *Service) ContactsByID(ctx context.Context, idList []string) ([]*crm.Con
 		return v, err
 	})
 }
+
+func contactMatchKeys(c *crm.Contact) []string { return search.MatchKeys(c.Email, c.Phone, c.Mobile) }

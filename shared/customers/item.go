@@ -69,6 +69,7 @@ type record struct {
 	UpdatedAt    time.Time      `dynamo:"updated_at"`
 	Version      int64          `dynamo:"version"`
 	Tokens       []string       `dynamo:"tokens"`
+	MatchKeys    []string       `dynamo:"match_keys"`
 }
 
 func toItem(c *crm.Customer) (store.Item, []string, error) {
@@ -77,7 +78,7 @@ func toItem(c *crm.Customer) (store.Item, []string, error) {
 		City: c.City, CityKey: cityKey(c.City), Address: c.Address, Status: c.Status, Tags: c.Tags, Domain: c.Domain,
 		Industry: c.Industry, Size: c.Size, Website: c.Website, OwnerID: c.OwnerID, Source: c.Source, Notes: c.Notes,
 		CustomFields: c.CustomFields, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
-		Version: c.Version, Tokens: tokensOf(c),
+		Version: c.Version, Tokens: tokensOf(c), MatchKeys: search.MatchKeys(c.Email, c.Phone, c.Mobile),
 	}
 	it, err := dynamo.MarshalItem(r)
 	if err != nil {

@@ -64,6 +64,7 @@ func (s *Service) Create(ctx context.Context, c *crm.Customer) (*crm.Customer, e
 	}
 	ops := []store.Op{store.PutOp(it, store.NotExists()), counterOp(nil, c, now)}
 	ops = append(ops, tokenOps(c, nil, tokens)...)
+	ops = append(ops, search.MatchOps(kind, c.ID, nil, matchKeys(c))...)
 	ops = append(ops, outbox.Op(ctx, "customer.created", map[string]any{"customer": c}))
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		return nil, err
@@ -208,6 +209,7 @@ func (s *Service) Update(ctx context.Context, id string, patch *crm.CustomerPatc
 		ops = append(ops, store.UpdateOp(store.Update{Key: counterKey(), Add: d}))
 	}
 	ops = append(ops, tokenOps(&c, oldTokens, tokens)...)
+	ops = append(ops, search.MatchOps(kind, c.ID, matchKeys(old), matchKeys(&c))...)
 	ops = append(ops, outbox.Op(ctx, "customer.updated", map[string]any{"customer": c, "previous_status": old.Status}))
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		if crm.ErrorCode(err) == crm.ECONFLICT {
@@ -256,6 +258,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	}
 	ops := []store.Op{store.DeleteOp(customerKey(id), store.VersionIs(old.Version)), counterOp(old, nil, s.now())}
 	ops = append(ops, tokenOps(old, oldTokens, nil)...)
+	ops = append(ops, search.MatchOps(kind, id, matchKeys(old), nil)...)
 	ops = append(ops, outbox.Op(ctx, "customer.deleted", map[string]any{"customer_id": id}))
 	ops = append(ops, related...)
 	if len(ops) > store.MaxTransactOps {
@@ -527,3 +530,5 @@ func (s *Service) CustomersByID(ctx context.Context, idList []string) ([]*crm.Cu
 		return v, err
 	})
 }
+
+func matchKeys(c *crm.Customer) []string { return search.MatchKeys(c.Email, c.Phone, c.Mobile) }

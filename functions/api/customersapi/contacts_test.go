@@ -155,3 +155,43 @@ func TestCompaniesAreB2BCustomers(t *testing.T) {
 	e.Do("DELETE", "/api/companies/"+id, tok, nil).Want(t, 200)
 	e.Do("GET", "/api/companies/"+id, tok, nil).Want(t, 404)
 }
+
+func TestCleanupDuplicates(t *testing.T) {
+	e := apitest.New(t)
+	tok := e.CEO("alpha")
+	old := create(t, e, tok, map[string]any{"name": "Rabin", "email": "info@rabin.ir", "tags": []string{"vip"}})
+	dupEmail := create(t, e, tok, map[string]any{"name": "Rabin Co", "email": "INFO@rabin.ir", "city": "Tehran", "tags": []string{"2024"}})
+	dupPhone := create(t, e, tok, map[string]any{"name": "رابین", "phone": "۰۹۱۲۱۲۳۴۵۶۷", "email": "sales@rabin.ir"})
+	create(t, e, tok, map[string]any{"name": "Rabin phone twin", "phone": "+98 912 123 4567", "email": "info@rabin.ir"})
+	other := create(t, e, tok, map[string]any{"name": "Other", "email": "other@x.ir"})
+	_ = dupPhone
+	moved := e.Do("POST", "/api/contacts", tok, map[string]any{"name": "Staff", "customer_id": dupEmail["id"]}).Want(t, 201).Data()
+	e.Do("POST", "/api/contacts", tok, map[string]any{"name": "Ali", "phone": "09351112222"}).Want(t, 201)
+	e.Do("POST", "/api/contacts", tok, map[string]any{"name": "Ali K", "mobile": "+989351112222"}).Want(t, 201)
+
+	dry := e.Do("POST", "/api/cleanup-duplicates", tok, map[string]any{"dry_run": true}).Want(t, 200)
+	if dry.JSON["removed_count"] != float64(4) { // 3 customers into the oldest (email+phone chain), 1 contact
+		t.Fatalf("dry run = %s", dry.Raw)
+	}
+	if n := e.Do("GET", "/api/customers", tok, nil).JSON["pagination"].(map[string]any)["total"]; n != float64(5) {
+		t.Fatalf("dry run changed data: %v customers", n)
+	}
+	r := e.Do("POST", "/api/cleanup-duplicates", tok, nil).Want(t, 200)
+	if r.JSON["removed_count"] != float64(4) {
+		t.Fatalf("cleanup = %s", r.Raw)
+	}
+	kept := e.Do("GET", "/api/customers/"+old["id"].(string), tok, nil).Want(t, 200).Data()
+	if kept["city"] != "Tehran" || len(kept["tags"].([]any)) != 2 || len(kept["contacts"].([]any)) != 1 {
+		t.Fatalf("kept = %v", kept)
+	}
+	if c := e.Do("GET", "/api/contacts/"+moved["id"].(string), tok, nil).Data(); c["customer_id"] != old["id"] {
+		t.Fatalf("contact not re-pointed: %v", c)
+	}
+	if n := e.Do("GET", "/api/customers", tok, nil).JSON["pagination"].(map[string]any)["total"]; n != float64(2) {
+		t.Fatalf("%v customers left", n)
+	}
+	e.Do("GET", "/api/customers/"+other["id"].(string), tok, nil).Want(t, 200)
+	if r := e.Do("POST", "/api/cleanup-duplicates", tok, nil).Want(t, 200); r.JSON["removed_count"] != float64(0) {
+		t.Fatalf("second cleanup = %s", r.Raw)
+	}
+}

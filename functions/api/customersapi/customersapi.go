@@ -105,6 +105,9 @@ func Register(s *httpapi.Server, svc Service) {
 	}
 	registerContacts(s, svc)
 	registerCompanies(s, svc)
+	if c, ok := svc.(Cleaner); ok {
+		registerDuplicates(s, c)
+	}
 }
 
 func register(s *httpapi.Server, svc Service, prefix, id string) {
