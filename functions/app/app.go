@@ -59,6 +59,9 @@ type Deps struct {
 	OpenAPI []byte
 	// LazyRoutes registers operations on first use (Lambdas: see httpapi).
 	LazyRoutes bool
+	// Background runs work after a response (import jobs); nil where the
+	// process may freeze after responding (Lambda).
+	Background func(func(ctx context.Context))
 	key        auth.KeySource
 }
 

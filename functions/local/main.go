@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -43,6 +44,11 @@ func run(logger *slog.Logger) error {
 	if err := deps.SeedLocal(ctx, os.Stdout); err != nil {
 		return err
 	}
+	var jobs sync.WaitGroup
+	deps.Background = func(f func(context.Context)) {
+		jobs.Add(1)
+		go func() { defer jobs.Done(); f(context.Background()) }()
+	}
 	h, err := deps.Handler(logger, routes.All()...)
 	if err != nil {
 		return err
@@ -67,6 +73,8 @@ func run(logger *slog.Logger) error {
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	logger.Info("waiting for background jobs")
+	jobs.Wait()
 	return nil
 }
 

@@ -95,6 +95,13 @@ var Functions = []Function{
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},
 	},
 	{
+		Name:      "imports",
+		Prefixes:  []string{"/api/import"},
+		MemoryMB:  1024, // whole files in memory while they are parsed
+		TimeoutS:  30,
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},
+	},
+	{
 		Name:      "search",
 		Prefixes:  []string{"/api/search"},
 		MemoryMB:  256,

@@ -9,6 +9,7 @@ import (
 	"payvand.dev/functions/api/customersapi"
 	"payvand.dev/functions/api/filesapi"
 	"payvand.dev/functions/api/health"
+	"payvand.dev/functions/api/importapi"
 	"payvand.dev/functions/api/productsapi"
 	"payvand.dev/functions/api/searchapi"
 	"payvand.dev/functions/api/teamapi"
@@ -17,5 +18,5 @@ import (
 
 // All is every HTTP route group of the manifest.
 func All() []app.Mount {
-	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), filesapi.Mount(), customersapi.Mount(), productsapi.Mount(), searchapi.Mount()}
+	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), filesapi.Mount(), customersapi.Mount(), productsapi.Mount(), searchapi.Mount(), importapi.Mount()}
 }

@@ -532,3 +532,11 @@ func (s *Service) CustomersByID(ctx context.Context, idList []string) ([]*crm.Cu
 }
 
 func matchKeys(c *crm.Customer) []string { return search.MatchKeys(c.Email, c.Phone, c.Mobile) }
+
+// Prepare applies the defaults and normalization a stored customer gets,
+// so that a check before writing (an import's dry run) sees what Create
+// would validate.
+func Prepare(c *crm.Customer) { normalize(c) }
+
+// PrepareContact is Prepare for contacts.
+func PrepareContact(c *crm.Contact) { normalizeContact(c) }

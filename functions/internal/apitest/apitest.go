@@ -93,6 +93,12 @@ func New(t testing.TB, opts ...Option) *Env {
 		d.LoginLimiter = nil
 	}
 	d.LazyRoutes = set.lazy
+	var jobs sync.WaitGroup
+	d.Background = func(f func(context.Context)) {
+		jobs.Add(1)
+		go func() { defer jobs.Done(); f(context.Background()) }()
+	}
+	t.Cleanup(jobs.Wait) // before the store closes (cleanups run last-first)
 	if err := d.SeedLocal(ctx, io.Discard); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,144 @@
+// Package importapi is the import route group: customers and contacts
+// from CSV or XLSX, small files answered at once, large ones as jobs.
+package importapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"payvand.dev/functions/app"
+	"payvand.dev/shared/auth"
+	"payvand.dev/shared/crm"
+	"payvand.dev/shared/httpapi"
+	"payvand.dev/shared/imports"
+)
+
+// SyncRows is the largest file answered in the request; beyond it the
+// import runs as a job and the request returns 202 at once.
+const SyncRows = 200
+
+// MaxFileBytes bounds an upload.
+const MaxFileBytes = 20 << 20
+
+// Deps are what imports use.
+type Deps struct {
+	Importer *imports.Importer
+	// Background runs a job after the response; nil runs it in the request.
+	Background func(func(ctx context.Context))
+}
+
+// UploadInput is the multipart file (field "file"); dry_run checks every
+// row without writing.
+type UploadInput struct {
+	DryRun  bool `query:"dry_run" doc:"Validate and match every row, write nothing"`
+	RawBody huma.MultipartFormFiles[struct {
+		File huma.FormFile `form:"file" required:"true" doc:"CSV (UTF-8, with or without BOM, or Windows-1256) or XLSX"`
+	}]
+}
+
+// Accepted is a finished import (200) or a started job (202). Rabin's
+// imported_count is created + updated.
+type Accepted struct {
+	Status int
+	Body   struct {
+		Success       bool         `json:"success"`
+		ImportedCount int          `json:"imported_count"`
+		Data          *imports.Job `json:"data"`
+		JobID         string       `json:"job_id"`
+		StatusURL     string       `json:"status_url"`
+		Message       string       `json:"message"`
+	}
+}
+
+// Register mounts the import routes.
+func Register(s *httpapi.Server, d Deps) {
+	for _, k := range []struct{ kind, module string }{{imports.Customers, "customers"}, {imports.Contacts, "contacts"}} {
+		kind := k.kind
+		httpapi.Register(s, httpapi.Route{Method: http.MethodPost, Path: "/api/import/" + kind, ID: "import-" + kind, Tags: []string{"Import"},
+			Realm: httpapi.TenantUsers, Module: k.module, Feature: k.module, RateClass: "upload", MaxBodySize: MaxFileBytes + 1<<20, Status: http.StatusOK,
+			Summary: "Import " + kind + " from CSV or XLSX (English or Persian headers); matching email or phone updates instead of adding"},
+			func(ctx context.Context, in *UploadInput) (*Accepted, error) { return d.upload(ctx, kind, in) })
+	}
+	httpapi.Register(s, httpapi.Route{Method: http.MethodGet, Path: "/api/import/jobs/{id}", ID: "import-job", Tags: []string{"Import"},
+		Realm: httpapi.TenantUsers, Summary: "An import job's status, counts and first errors"},
+		func(ctx context.Context, in *struct {
+			ID string `path:"id"`
+		}) (*httpapi.Body[*imports.Job], error) {
+			t, err := d.Importer.Tables.TenantTable(ctx)
+			if err != nil {
+				return nil, err
+			}
+			j, err := imports.GetJob(ctx, t, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			return httpapi.OK(j, ""), nil
+		})
+}
+
+func (d Deps) upload(ctx context.Context, kind string, in *UploadInput) (*Accepted, error) {
+	f := in.RawBody.Data().File
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, crm.Wrap(err, "read upload")
+	}
+	if len(data) > MaxFileBytes {
+		return nil, &crm.Error{Code: crm.ETOOLARGE, Message: "the file is larger than 20 MB"}
+	}
+	dry := in.DryRun
+	if v := in.RawBody.Form.Value["dry_run"]; len(v) > 0 && (v[0] == "true" || v[0] == "1") {
+		dry = true
+	}
+	tbl, err := imports.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	out := &Accepted{Status: http.StatusOK}
+	if len(tbl.Rows) <= SyncRows || d.Background == nil {
+		r, err := d.Importer.Run(ctx, kind, tbl, dry, nil)
+		if err != nil {
+			return nil, err
+		}
+		out.Body.Success, out.Body.Message, out.Body.ImportedCount = true, "import finished", r.Created+r.Updated
+		if dry {
+			out.Body.Message, out.Body.ImportedCount = "dry run: nothing written", 0
+		}
+		out.Body.Data = &imports.Job{Status: imports.Completed, Report: r}
+		return out, nil
+	}
+	p := auth.PrincipalFrom(ctx)
+	j := imports.NewJob(imports.Report{Kind: kind, DryRun: dry, Total: len(tbl.Rows), Unmapped: []string{}, Errors: []imports.RowError{}}, p.Subject)
+	t, err := d.Importer.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := imports.SaveJob(ctx, t, j); err != nil {
+		return nil, err
+	}
+	// The job outlives the request but keeps its tenant and caller.
+	jobCtx := auth.WithPrincipal(context.WithoutCancel(ctx), p)
+	d.Background(func(context.Context) {
+		defer func() {
+			if v := recover(); v != nil {
+				slog.Error("import job panicked", "job", j.ID, "panic", v)
+			}
+		}()
+		d.Importer.RunJob(jobCtx, j, kind, tbl)
+	})
+	out.Status = http.StatusAccepted
+	out.Body.Success, out.Body.Data, out.Body.JobID = true, j, j.ID
+	out.Body.StatusURL, out.Body.Message = "/api/import/jobs/"+j.ID, "import started"
+	return out, nil
+}
+
+// Mount is the import route group. Locally jobs run in a goroutine of the
+// process.
+func Mount() app.Mount {
+	return app.Mount{Name: "imports", Register: func(s *httpapi.Server, d *app.Deps) {
+		Register(s, Deps{Importer: &imports.Importer{Service: d.Customers, Tables: d.Control}, Background: d.Background})
+	}}
+}
