@@ -40,8 +40,9 @@ test-aws: ## only the DynamoDB backend tests against moto_server
 openapi: ## regenerate functions/platform/openapi.json (the document the platform Lambda serves) after changing routes
 	cd functions && UPDATE_OPENAPI=1 $(GO) test -count=1 -run TestOpenAPIDocumentIsCurrent ./platform/
 
-bench: ## benchmarks (create+get customer through the HTTP stack)
+bench: ## benchmarks: create+get customer, search at 1,000 and 50,000 customers (HTTP stack, embedded store)
 	cd functions && $(GO) test -run '^$$' -bench . -benchmem ./api/customersapi/
+	cd functions && $(GO) test -run '^$$' -bench BenchmarkSearch -benchtime=100x ./api/searchapi/
 
 synth: build ## synthesize the CloudFormation template into cdk.out/ (offline; STAGE=dev|prod)
 	CDK_OUTDIR=cdk.out $(GO) run ./infra

@@ -18,6 +18,8 @@ import (
 	"payvand.dev/functions/localplatform"
 	"payvand.dev/functions/routes"
 	"payvand.dev/shared/config"
+	"payvand.dev/shared/store"
+	"payvand.dev/shared/store/embedded"
 	"payvand.dev/shared/tenancy"
 )
 
@@ -61,7 +63,11 @@ func (e *Env) LastRequestLog() map[string]any {
 // Option adjusts the environment.
 type Option func(*config.Config, *settings)
 
-type settings struct{ loginLimits, lazy bool }
+type settings struct{ loginLimits, lazy, noSync bool }
+
+// WithoutSync skips fsync in the embedded store (benchmarks that load a
+// lot of data).
+func WithoutSync() Option { return func(_ *config.Config, s *settings) { s.noSync = true } }
 
 // WithLazyRoutes registers operations on first use, as the Lambdas do.
 func WithLazyRoutes() Option { return func(_ *config.Config, s *settings) { s.lazy = true } }
@@ -84,7 +90,11 @@ func New(t testing.TB, opts ...Option) *Env {
 		o(&cfg, &set)
 	}
 	ctx := context.Background()
-	d, err := app.Open(ctx, cfg, localplatform.Platform)
+	pf := localplatform.Platform
+	if set.noSync {
+		pf.Embedded = func(dir string) (store.DB, error) { return embedded.Open(dir, embedded.WithNoSync()) }
+	}
+	d, err := app.Open(ctx, cfg, pf)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,8 @@ type DB struct {
 	dir string
 	now func() time.Time
 
+	noSync bool
+
 	mu     sync.Mutex
 	open   map[string]*bolt.DB
 	closed bool
@@ -47,6 +49,10 @@ type Option func(*DB)
 
 // WithClock replaces time.Now (tests of TTL expiry).
 func WithClock(now func() time.Time) Option { return func(d *DB) { d.now = now } }
+
+// WithNoSync skips fsync on commit: only for benchmarks that load large
+// data sets (a crash may lose recent writes).
+func WithNoSync() Option { return func(d *DB) { d.noSync = true } }
 
 // WithSweep deletes expired items every interval in the background.
 func WithSweep(interval time.Duration) Option {
@@ -106,6 +112,7 @@ func (d *DB) bolt(name string) (*bolt.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded store: open %s: %w", name, err)
 	}
+	b.NoSync = d.noSync
 	d.open[name] = b
 	return b, nil
 }
@@ -123,6 +130,7 @@ func (d *DB) CreateTable(_ context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("embedded store: create %s: %w", name, err)
 	}
+	b.NoSync = d.noSync
 	err = b.Update(func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(mainBucket); err != nil {
 			return err
