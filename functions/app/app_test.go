@@ -77,6 +77,28 @@ func TestAPIOnDynamoDB(t *testing.T) {
 	}
 	loginLimitOnDynamoDB(t, e)
 	stockOnDynamoDB(t, e, a)
+	crmOnDynamoDB(t, e, a)
+}
+
+// crmOnDynamoDB: contacts in their customer's collection, global search,
+// duplicates and a small import, on DynamoDB.
+func crmOnDynamoDB(t *testing.T, e *apitest.Env, tok string) {
+	c := e.Do("POST", "/api/companies", tok, map[string]any{"name": "Kavir", "email": "info@kavir.ir"}).Want(t, 201).Data()
+	e.Do("POST", "/api/customers/"+c["id"].(string)+"/contacts", tok, map[string]any{"name": "Nima Kavir", "phone": "09120001111"}).Want(t, 201)
+	if d := e.Do("GET", "/api/companies/"+c["id"].(string), tok, nil).Want(t, 200).Data(); len(d["contacts"].([]any)) != 1 {
+		t.Fatalf("company contacts = %v", d["contacts"])
+	}
+	if l := e.Do("GET", "/api/contacts?company_id="+c["id"].(string), tok, nil).Want(t, 200).List(); len(l) != 1 {
+		t.Fatalf("contacts by company = %v", l)
+	}
+	s := e.Do("GET", "/api/search?q=kavir", tok, nil).Want(t, 200).Data()
+	if len(s["customers"].([]any)) != 1 || len(s["contacts"].([]any)) != 1 {
+		t.Fatalf("search = %v", s)
+	}
+	e.Do("POST", "/api/customers", tok, map[string]any{"name": "Kavir again", "email": "INFO@kavir.ir"}).Want(t, 201)
+	if r := e.Do("POST", "/api/cleanup-duplicates", tok, map[string]any{"dry_run": true}).Want(t, 200); r.JSON["removed_count"] != float64(1) {
+		t.Fatalf("duplicates = %s", r.Raw)
+	}
 }
 
 // stockOnDynamoDB: subtractions through DynamoDB's conditional
