@@ -15,6 +15,7 @@ require (
 	github.com/johannesboyne/gofakes3 v1.2.0
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/image v0.47.0
+	payvand.dev/events v0.0.0-00010101000000-000000000000
 	payvand.dev/shared v0.0.0
 )
 

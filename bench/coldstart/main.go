@@ -70,9 +70,10 @@ func run(root string, runs int) error {
 		return err
 	}
 	var names []string
-	// Scheduled functions answer no request: their cold start is nobody's wait.
+	// Scheduled and consumer functions answer no request: their cold start
+	// is nobody's wait.
 	for _, m := range regexp.MustCompile(`Name:\s+"([a-z0-9-]+)",(\s+Kind:\s+(\w+))?`).FindAllStringSubmatch(string(manifest), -1) {
-		if m[3] != "Scheduled" {
+		if m[3] != "Scheduled" && m[3] != "Consumer" {
 			names = append(names, m[1])
 		}
 	}

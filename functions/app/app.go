@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"payvand.dev/events"
 	"payvand.dev/functions/manifest"
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/awssecret"
@@ -53,6 +54,7 @@ type Deps struct {
 	Outbox       *mail.Outbox
 	Mail         mail.Sender
 	Blob         blob.Store // nil when the binary stores no files
+	Bus          events.Bus // nil locally (no consumers yet run in-process)
 	AWS          aws.Config // zero in local mode
 	closers      []io.Closer
 	// OpenAPI, when set, is served as the API's document (platform Lambda).
@@ -134,6 +136,9 @@ func Open(ctx context.Context, cfg config.Config, pf Platform) (*Deps, error) {
 	d.Mail = d.Outbox
 	if cfg.SESIdentity != "" && pf.Mail != nil {
 		d.Mail = pf.Mail(awsCfg, cfg.MailFrom)
+	}
+	if cfg.EventBus != "" && cfg.Store == "dynamodb" {
+		d.Bus = &events.EventBridge{Config: awsCfg, BusName: cfg.EventBus}
 	}
 	if pf.Blob != nil {
 		b, closer, err := pf.Blob(ctx, cfg, awsCfg)

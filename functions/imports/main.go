@@ -5,11 +5,13 @@ import (
 	"os"
 
 	"payvand.dev/functions/api/importapi"
+	"payvand.dev/functions/app"
 	"payvand.dev/functions/lambda"
 )
 
 func main() {
-	if err := lambda.Start("imports", importapi.Mount()); err != nil {
+	pf := app.Platform{AWS: app.LambdaAWS, Blob: app.LambdaBlob}
+	if err := lambda.StartWith(pf, "imports", importapi.Mount()); err != nil {
 		os.Exit(1)
 	}
 }

@@ -17,12 +17,13 @@ const (
 	Connections  = "websocket-connections" // post to WebSocket clients
 )
 
-// Kinds of function: behind the HTTP API, the WebSocket API's handler, or
-// run on a schedule.
+// Kinds of function: behind the HTTP API, the WebSocket API's handler,
+// run on a schedule, or consuming events of the bus.
 const (
 	HTTP      = "http"
 	WebSocket = "websocket"
 	Scheduled = "scheduled"
+	Consumer  = "consumer"
 )
 
 // Function is one Lambda and its share of the API.
@@ -30,6 +31,7 @@ type Function struct {
 	Name      string   // functions/<Name>/main.go → dist/<Name>/bootstrap
 	Kind      string   // HTTP (default), WebSocket or Scheduled
 	Schedule  string   // EventBridge schedule expression of a Scheduled function
+	Events    []string // detail types a Consumer function receives
 	Prefixes  []string // every path starting with one of these is routed here
 	MemoryMB  int
 	TimeoutS  int
@@ -95,11 +97,20 @@ var Functions = []Function{
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},
 	},
 	{
-		Name:      "imports",
-		Prefixes:  []string{"/api/import"},
-		MemoryMB:  1024, // whole files in memory while they are parsed
-		TimeoutS:  30,
-		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},
+		Name:     "imports",
+		Prefixes: []string{"/api/import"},
+		MemoryMB: 1024, // whole files in memory while they are parsed
+		TimeoutS: 30,
+		// Large files go to S3 and an import.requested event to the worker.
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus, Documents},
+	},
+	{
+		Name:      "importworker",
+		Kind:      Consumer,
+		Events:    []string{"import.requested"},
+		MemoryMB:  1024,
+		TimeoutS:  900,
+		Resources: []string{ControlTable, TenantTables, Documents, Bus},
 	},
 	{
 		Name:      "search",

@@ -17,6 +17,12 @@ func TestManifestIsConsistent(t *testing.T) {
 			ws++
 			continue
 		}
+		if f.Kind == Consumer {
+			if len(f.Events) == 0 || len(f.Prefixes) > 0 {
+				t.Errorf("%s: a consumer has detail types and no routes", f.Name)
+			}
+			continue
+		}
 		if f.Kind == Scheduled {
 			if f.Schedule == "" || len(f.Prefixes) > 0 {
 				t.Errorf("%s: a scheduled function has a schedule and no routes", f.Name)

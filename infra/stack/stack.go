@@ -63,6 +63,12 @@ func New(scope constructs.Construct, id string, props *Props) awscdk.Stack {
 	api := newHTTPAPI(st, props, fns)
 	ws := newWebSocketAPI(st, props, fns)
 	newSchedules(st, props, fns, bus)
+	consumers := NewConsumers(st, "Consumers", bus.bus, bus.dlq)
+	for _, f := range fns {
+		if f.spec.Kind == manifest.Consumer {
+			consumers.Add(f.spec.Name, f.spec.Events, f.fn)
+		}
+	}
 	alarms.watch(st, props, fns, api, data, bus)
 
 	out := func(name, value, desc string) {

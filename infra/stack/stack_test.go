@@ -254,6 +254,11 @@ func TestAlarmsAndOperations(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{"ScheduleExpression": "rate(1 hour)",
 			"Targets": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"DeadLetterConfig": assertions.Match_ObjectLike(&map[string]any{})})})})
 	})
+	check(t, "import requests reach the import worker", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"EventPattern": map[string]any{"source": []any{"payvand"}, "detail-type": []any{"import.requested"}},
+		})
+	})
 	check(t, "backup schedule slot", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{"ScheduleExpression": "cron(30 2 * * ? *)"})
 	})

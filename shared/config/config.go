@@ -27,6 +27,7 @@ type Config struct {
 	MailFrom      string // PAYVAND_MAIL_FROM
 	SESIdentity   string // PAYVAND_SES_IDENTITY: send through SES (else the outbox)
 	Bucket        string // PAYVAND_BUCKET: documents and avatars
+	EventBus      string // PAYVAND_EVENT_BUS: EventBridge bus (AWS)
 	Version       string
 }
 
@@ -51,6 +52,7 @@ func FromEnv() (Config, error) {
 		MailFrom:      env("PAYVAND_MAIL_FROM", "Payvand <no-reply@payvand.local>"),
 		SESIdentity:   os.Getenv("PAYVAND_SES_IDENTITY"),
 		Bucket:        env("PAYVAND_BUCKET", "payvand-local"),
+		EventBus:      os.Getenv("PAYVAND_EVENT_BUS"),
 	}
 	var err error
 	if c.RateGeneral, err = strconv.Atoi(env("PAYVAND_RATE_LIMIT_GENERAL", "60")); err != nil || c.RateGeneral < 0 {

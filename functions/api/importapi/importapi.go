@@ -10,6 +10,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"payvand.dev/events"
 	"payvand.dev/functions/app"
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
@@ -27,8 +28,11 @@ const MaxFileBytes = 20 << 20
 // Deps are what imports use.
 type Deps struct {
 	Importer *imports.Importer
-	// Background runs a job after the response; nil runs it in the request.
+	// Background runs a job after the response (local mode).
 	Background func(func(ctx context.Context))
+	// Queue hands a job to the worker function (AWS): the file goes to the
+	// file store and an import.requested event to the bus.
+	Queue func(ctx context.Context, r imports.Request, file []byte) error
 }
 
 // UploadInput is the multipart file (field "file"); dry_run checks every
@@ -98,7 +102,7 @@ func (d Deps) upload(ctx context.Context, kind string, in *UploadInput) (*Accept
 		return nil, err
 	}
 	out := &Accepted{Status: http.StatusOK}
-	if len(tbl.Rows) <= SyncRows || d.Background == nil {
+	if len(tbl.Rows) <= SyncRows || (d.Background == nil && d.Queue == nil) {
 		r, err := d.Importer.Run(ctx, kind, tbl, dry, nil)
 		if err != nil {
 			return nil, err
@@ -119,16 +123,23 @@ func (d Deps) upload(ctx context.Context, kind string, in *UploadInput) (*Accept
 	if err := imports.SaveJob(ctx, t, j); err != nil {
 		return nil, err
 	}
-	// The job outlives the request but keeps its tenant and caller.
-	jobCtx := auth.WithPrincipal(context.WithoutCancel(ctx), p)
-	d.Background(func(context.Context) {
-		defer func() {
-			if v := recover(); v != nil {
-				slog.Error("import job panicked", "job", j.ID, "panic", v)
-			}
-		}()
-		d.Importer.RunJob(jobCtx, j, kind, tbl)
-	})
+	if d.Queue != nil {
+		req := imports.Request{TenantKey: p.TenantKey, JobID: j.ID, Kind: kind, FileKey: imports.FileKey(p.TenantKey, j.ID), Actor: p.Subject}
+		if err := d.Queue(ctx, req, data); err != nil {
+			return nil, err
+		}
+	} else {
+		// The job outlives the request but keeps its tenant and caller.
+		jobCtx := auth.WithPrincipal(context.WithoutCancel(ctx), p)
+		d.Background(func(context.Context) {
+			defer func() {
+				if v := recover(); v != nil {
+					slog.Error("import job panicked", "job", j.ID, "panic", v)
+				}
+			}()
+			d.Importer.RunJob(jobCtx, j, kind, tbl)
+		})
+	}
 	out.Status = http.StatusAccepted
 	out.Body.Success, out.Body.Data, out.Body.JobID = true, j, j.ID
 	out.Body.StatusURL, out.Body.Message = "/api/import/jobs/"+j.ID, "import started"
@@ -136,9 +147,18 @@ func (d Deps) upload(ctx context.Context, kind string, in *UploadInput) (*Accept
 }
 
 // Mount is the import route group. Locally jobs run in a goroutine of the
-// process.
+// process; on AWS they go to the worker function through S3 and the bus.
 func Mount() app.Mount {
 	return app.Mount{Name: "imports", Register: func(s *httpapi.Server, d *app.Deps) {
-		Register(s, Deps{Importer: &imports.Importer{Service: d.Customers, Tables: d.Control}, Background: d.Background})
+		deps := Deps{Importer: &imports.Importer{Service: d.Customers, Tables: d.Control}, Background: d.Background}
+		if d.Background == nil && d.Bus != nil && d.Blob != nil {
+			deps.Queue = func(ctx context.Context, r imports.Request, file []byte) error {
+				if err := d.Blob.Put(ctx, r.FileKey, "application/octet-stream", file); err != nil {
+					return err
+				}
+				return d.Bus.Publish(ctx, events.ImportRequested, r)
+			}
+		}
+		Register(s, deps)
 	}}
 }
