@@ -110,7 +110,7 @@ var Functions = []Function{
 		Events:    []string{"import.requested"},
 		MemoryMB:  1024,
 		TimeoutS:  900,
-		Resources: []string{ControlTable, TenantTables, Documents, Bus},
+		Resources: []string{ControlTable, TenantTables, Documents},
 	},
 	{
 		Name:      "search",
