@@ -11,10 +11,15 @@ import (
 	awsevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"payvand.dev/functions/app"
+	"payvand.dev/functions/awsenv"
 	"payvand.dev/functions/lambdahttp"
+	"payvand.dev/shared/blob"
 	"payvand.dev/shared/config"
+	"payvand.dev/shared/customers"
 	"payvand.dev/shared/imports"
+	_ "payvand.dev/shared/imports/xlsx" // the worker reads spreadsheets
+	"payvand.dev/shared/store/dynamodb"
+	"payvand.dev/shared/tenancy"
 )
 
 func main() {
@@ -29,19 +34,24 @@ func main() {
 		logger.Error("invalid configuration", "err", err)
 		os.Exit(1)
 	}
-	deps, err := app.Open(context.Background(), cfg, app.Platform{AWS: app.LambdaAWS, Blob: app.LambdaBlob})
+	// Built by hand rather than through app.Open: a worker serves no HTTP,
+	// and app links the API kernel.
+	awsCfg, err := awsenv.Config(context.Background())
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
-	im := &imports.Importer{Service: deps.Customers, Tables: deps.Control}
+	db := dynamodb.New(awsCfg, nil)
+	control := &tenancy.ControlPlane{DB: db, Table: db.Table(cfg.ControlTable), TablePrefix: cfg.TablePrefix}
+	files := blob.NewS3(awsCfg, cfg.Bucket, false)
+	im := &imports.Importer{Service: &customers.Service{Tables: control}, Tables: control}
 	lambda.Start(func(ctx context.Context, e awsevents.CloudWatchEvent) error {
 		var r imports.Request
 		if err := json.Unmarshal(e.Detail, &r); err != nil {
 			logger.Error("bad import request", "err", err)
 			return nil // a malformed event will not get better on retry
 		}
-		err := im.Serve(ctx, deps.Blob, r)
+		err := im.Serve(ctx, files, r)
 		logger.InfoContext(ctx, "import", "tenant", r.TenantKey, "job", r.JobID, "err", err)
 		return err
 	})

@@ -24,6 +24,7 @@ import (
 	"payvand.dev/functions/app"
 	"payvand.dev/shared/blob"
 	"payvand.dev/shared/config"
+	_ "payvand.dev/shared/imports/xlsx" // the local runner reads spreadsheets in-process
 	"payvand.dev/shared/mail/sesmail"
 	"payvand.dev/shared/store"
 	"payvand.dev/shared/store/embedded"

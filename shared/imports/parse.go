@@ -12,7 +12,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
 
 	"payvand.dev/shared/crm"
@@ -36,8 +35,11 @@ func invalidFile(msg string) error {
 func Parse(data []byte) (*Table, error) {
 	var rows [][]string
 	var err error
-	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		rows, err = parseXLSX(data)
+	if IsXLSX(data) {
+		if xlsxReader == nil {
+			return nil, ErrNeedsWorker
+		}
+		rows, err = xlsxReader(data)
 	} else {
 		rows, err = parseCSV(data)
 	}
@@ -100,22 +102,21 @@ func sniffDelimiter(data []byte) rune {
 	return best
 }
 
-func parseXLSX(data []byte) ([][]string, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, invalidFile("not a readable XLSX workbook")
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, invalidFile("the workbook has no sheet")
-	}
-	rows, err := f.GetRows(sheets[0])
-	if err != nil {
-		return nil, invalidFile("the first sheet cannot be read")
-	}
-	return rows, nil
-}
+// IsXLSX reports whether data is a zip (XLSX) rather than text.
+func IsXLSX(data []byte) bool { return bytes.HasPrefix(data, []byte("PK\x03\x04")) }
+
+// ErrNeedsWorker: this binary reads no XLSX (the spreadsheet library is
+// linked only where it runs: the import worker and the local runner); the
+// file must go to a job.
+var ErrNeedsWorker = errors.New("imports: XLSX is read by the worker")
+
+var xlsxReader func([]byte) ([][]string, error)
+
+// RegisterXLSX installs the XLSX reader (package imports/xlsx does).
+func RegisterXLSX(read func([]byte) ([][]string, error)) { xlsxReader = read }
+
+// InvalidFile is the error of an unreadable file.
+func InvalidFile(msg string) error { return invalidFile(msg) }
 
 // headerKey is the form headers are compared in.
 func headerKey(h string) string {
@@ -196,4 +197,12 @@ func value(field, v string) string {
 		}
 	}
 	return v
+}
+
+// SwapXLSXReader replaces the XLSX reader and returns a function that puts
+// the previous one back (tests of binaries without it).
+func SwapXLSXReader(read func([]byte) ([][]string, error)) (restore func()) {
+	prev := xlsxReader
+	xlsxReader = read
+	return func() { xlsxReader = prev }
 }

@@ -4,6 +4,7 @@ package importapi
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -98,11 +99,12 @@ func (d Deps) upload(ctx context.Context, kind string, in *UploadInput) (*Accept
 		dry = true
 	}
 	tbl, err := imports.Parse(data)
-	if err != nil {
+	needsWorker := errors.Is(err, imports.ErrNeedsWorker) && d.Queue != nil
+	if err != nil && !needsWorker {
 		return nil, err
 	}
 	out := &Accepted{Status: http.StatusOK}
-	if len(tbl.Rows) <= SyncRows || (d.Background == nil && d.Queue == nil) {
+	if !needsWorker && (len(tbl.Rows) <= SyncRows || (d.Background == nil && d.Queue == nil)) {
 		r, err := d.Importer.Run(ctx, kind, tbl, dry, nil)
 		if err != nil {
 			return nil, err
@@ -115,7 +117,11 @@ func (d Deps) upload(ctx context.Context, kind string, in *UploadInput) (*Accept
 		return out, nil
 	}
 	p := auth.PrincipalFrom(ctx)
-	j := imports.NewJob(imports.Report{Kind: kind, DryRun: dry, Total: len(tbl.Rows), Unmapped: []string{}, Errors: []imports.RowError{}}, p.Subject)
+	total := 0 // an XLSX file is counted by the worker
+	if tbl != nil {
+		total = len(tbl.Rows)
+	}
+	j := imports.NewJob(imports.Report{Kind: kind, DryRun: dry, Total: total, Unmapped: []string{}, Errors: []imports.RowError{}}, p.Subject)
 	t, err := d.Importer.Tables.TenantTable(ctx)
 	if err != nil {
 		return nil, err

@@ -69,3 +69,29 @@ func TestLargeImportGoesToTheWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestXLSXWithoutAReaderGoesToTheWorker: a binary without the spreadsheet
+// library (the imports Lambda) hands XLSX files to the worker.
+func TestXLSXWithoutAReaderGoesToTheWorker(t *testing.T) {
+	e := apitest.New(t)
+	bus := &recordingBus{}
+	e.Deps.Background, e.Deps.Bus = nil, bus
+	h, _ := e.Deps.Handler(slog.New(slog.NewJSONHandler(io.Discard, nil)), importapi.Mount(), authapi.Mount())
+	env := &apitest.Env{T: t, Deps: e.Deps, Server: httptest.NewServer(h)}
+	defer env.Server.Close()
+	tok := env.CEO("alpha")
+	restore := imports.SwapXLSXReader(nil)
+	code, m := upload(t, env, tok, "/api/import/contacts", "c.xlsx", file(t, "contacts_persian.xlsx"))
+	restore()
+	if code != 202 || len(bus.requests) != 1 {
+		t.Fatalf("xlsx: %d %v", code, m)
+	}
+	im := &imports.Importer{Service: e.Deps.Customers, Tables: e.Deps.Control}
+	if err := im.Serve(context.Background(), e.Deps.Blob, bus.requests[0]); err != nil {
+		t.Fatal(err)
+	}
+	job := env.Do("GET", "/api/import/jobs/"+bus.requests[0].JobID, tok, nil).Want(t, 200).Data()
+	if rep := job["report"].(map[string]any); job["status"] != "completed" || rep["created"] != float64(3) || rep["total"] != float64(3) {
+		t.Fatalf("job = %v", job)
+	}
+}

@@ -1,0 +1,36 @@
+// Package awsenv builds AWS clients from what Lambda puts in the
+// environment, without the SDK's default configuration chain (SSO, STS and
+// profile files, which a Lambda never uses and which would add to every
+// cold start).
+package awsenv
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"payvand.dev/shared/blob"
+	"payvand.dev/shared/config"
+)
+
+// Config reads the region and the execution role's credentials.
+func Config(context.Context) (aws.Config, error) {
+	region := os.Getenv("AWS_REGION")
+	key, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	if region == "" || key == "" || secret == "" {
+		return aws.Config{}, errors.New("AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set")
+	}
+	return aws.Config{
+		Region:      region,
+		Credentials: credentials.NewStaticCredentialsProvider(key, secret, os.Getenv("AWS_SESSION_TOKEN")),
+	}, nil
+}
+
+// Blob is the documents bucket of the stack (PAYVAND_BUCKET).
+func Blob(_ context.Context, cfg config.Config, awsCfg aws.Config) (blob.Store, io.Closer, error) {
+	return blob.NewS3(awsCfg, cfg.Bucket, false), nil, nil
+}
