@@ -54,6 +54,7 @@ func start() {
 	l.Close()
 	proc = exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	proc.Env = append(os.Environ(), "MOTO_ALLOW_NONEXISTENT_REGION=true")
+	dieWithParent(proc)
 	if err := proc.Start(); err != nil {
 		startErr = err
 		return
