@@ -16,6 +16,9 @@ type ContactView struct {
 	Company         *httpapi.Ref `json:"company"`
 	Owner           *httpapi.Ref `json:"owner,omitempty"`
 	CreatedAtJalali string       `json:"created_at_jalali"`
+	// With include=deals / include=activities (empty until those exist).
+	Deals      *[]map[string]any `json:"deals,omitempty"`
+	Activities *[]map[string]any `json:"activities,omitempty"`
 }
 
 func contactView(ctx context.Context, c *crm.Contact, withOwner bool) ContactView {
@@ -206,6 +209,12 @@ func listContacts(ctx context.Context, s *httpapi.Server, svc Service, in *Conta
 	views := make([]ContactView, len(list))
 	for i, c := range list {
 		views[i] = contactView(ctx, c, in.Includes("owner"))
+		if in.Includes("deals") {
+			views[i].Deals = &[]map[string]any{}
+		}
+		if in.Includes("activities") {
+			views[i].Activities = &[]map[string]any{}
+		}
 	}
 	sealed, err := s.Cursors.Seal(ctx, scope, next)
 	if err != nil {

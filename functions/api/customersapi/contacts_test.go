@@ -70,6 +70,10 @@ func TestContactsLifecycleAndCustomerCollection(t *testing.T) {
 		t.Fatalf("contact detail = %v", det)
 	}
 	e.Do("GET", "/api/contacts/"+a["id"].(string)+"/activities", tok, nil).Want(t, 200)
+	inc := e.Do("GET", "/api/contacts?include=company,owner,deals,activities&customer_id="+cid, tok, nil).Want(t, 200).List()[0]
+	if inc["owner"] == nil || inc["deals"] == nil || inc["activities"] == nil || inc["company"] == nil {
+		t.Fatalf("include = %v", inc)
+	}
 	e.Do("GET", "/api/tenant/contacts/"+a["id"].(string), tok, nil).Want(t, 200)
 	// Deleting the customer keeps its contacts, detached.
 	e.Do("DELETE", "/api/customers/"+cid, tok, nil).Want(t, 200)
