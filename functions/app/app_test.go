@@ -1,10 +1,15 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,6 +103,24 @@ func crmOnDynamoDB(t *testing.T, e *apitest.Env, tok string) {
 	e.Do("POST", "/api/customers", tok, map[string]any{"name": "Kavir again", "email": "INFO@kavir.ir"}).Want(t, 201)
 	if r := e.Do("POST", "/api/cleanup-duplicates", tok, map[string]any{"dry_run": true}).Want(t, 200); r.JSON["removed_count"] != float64(1) {
 		t.Fatalf("duplicates = %s", r.Raw)
+	}
+	// A small import: one new customer, one matched by email and updated.
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	part, _ := w.CreateFormFile("file", "c.csv")
+	part.Write([]byte("نام,ایمیل,شهر\nDamavand,info@damavand.ir,Tehran\nKavir,info@kavir.ir,Yazd\n"))
+	w.Close()
+	req, _ := http.NewRequest("POST", e.Server.URL+"/api/import/customers", &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(raw), `"created":1`) || !strings.Contains(string(raw), `"updated":1`) {
+		t.Fatalf("import on DynamoDB: %d %s", resp.StatusCode, raw)
 	}
 }
 
