@@ -58,7 +58,11 @@ func newHTTPAPI(st awscdk.Stack, p *Props, fns []*function) *httpAPI {
 			continue
 		}
 		integ := awsapigatewayv2integrations.NewHttpLambdaIntegration(id(f.spec.Name, "integration"), f.fn,
-			&awsapigatewayv2integrations.HttpLambdaIntegrationProps{PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0()})
+			&awsapigatewayv2integrations.HttpLambdaIntegrationProps{PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
+				// One invoke permission per function (any route of this API)
+				// rather than one per route: the catalogue's 150+ routes would
+				// otherwise spend CloudFormation's 500-resource budget.
+				ScopePermissionToRoute: jsii.Bool(false)})
 		for _, prefix := range f.spec.Prefixes {
 			for _, path := range []string{prefix, prefix + "/{proxy+}"} {
 				api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{

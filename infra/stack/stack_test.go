@@ -229,6 +229,20 @@ func TestDataIsProtected(t *testing.T) {
 	})
 }
 
+func TestOneInvokePermissionPerFunction(t *testing.T) {
+	_, doc := synth(t, "dev")
+	perFn := map[string]int{}
+	for _, r := range resources(doc, "AWS::Lambda::Permission") {
+		b, _ := json.Marshal(props(r)["FunctionName"])
+		perFn[string(b)]++
+	}
+	for fn, n := range perFn {
+		if n > 3 { // the WebSocket function has one per route ($connect, $disconnect, $default)
+			t.Errorf("%s has %d invoke permissions", fn, n)
+		}
+	}
+}
+
 func TestAlarmsAndOperations(t *testing.T) {
 	tpl, doc := synth(t, "dev")
 	want := 2*len(manifest.Functions) + 3
