@@ -47,9 +47,6 @@ var BuiltinRoles = map[string][]string{
 	"employee":      {"activities", "calendar", "chat", "coworkers", "documents", "notifications", "tasks"},
 }
 
-// RoleModules is kept for callers that only know built-in roles.
-var RoleModules = BuiltinRoles
-
 // Statuses of a user.
 const (
 	StatusActive   = "active"
