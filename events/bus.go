@@ -38,8 +38,8 @@ func (b *EventBridge) Publish(ctx context.Context, detailType string, detail any
 		Entries          []struct{ ErrorCode, ErrorMessage string }
 	}
 	err = awssign.Do(ctx, b.Config, awssign.Request{Service: "events", Host: "events",
-		Headers: map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSEvents.PutEvents"},
-		Body: map[string]any{"Entries": []map[string]any{{"Source": Source, "DetailType": detailType, "Detail": string(d), "EventBusName": b.BusName}}},
+		Headers:  map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSEvents.PutEvents"},
+		Body:     map[string]any{"Entries": []map[string]any{{"Source": Source, "DetailType": detailType, "Detail": string(d), "EventBusName": b.BusName}}},
 		Response: &out})
 	if err != nil {
 		return fmt.Errorf("eventbridge: %w", err)
