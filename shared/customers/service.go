@@ -210,6 +210,13 @@ func (s *Service) Update(ctx context.Context, id string, patch *crm.CustomerPatc
 	}
 	ops = append(ops, tokenOps(&c, oldTokens, tokens)...)
 	ops = append(ops, search.MatchOps(kind, c.ID, matchKeys(old), matchKeys(&c))...)
+	if c.Name != old.Name {
+		renames, err := contactRenames(ctx, t, c.ID, c.Name)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, renames...)
+	}
 	ops = append(ops, outbox.Op(ctx, "customer.updated", map[string]any{"customer": c, "previous_status": old.Status}))
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		if crm.ErrorCode(err) == crm.ECONFLICT {
@@ -540,3 +547,21 @@ func Prepare(c *crm.Customer) { normalize(c) }
 
 // PrepareContact is Prepare for contacts.
 func PrepareContact(c *crm.Contact) { normalizeContact(c) }
+
+// contactRenames carries a customer's new name to its contacts, which show
+// it as their company: one read of the customer's collection, one update
+// per contact in the rename's transaction. (Their search words keep the
+// old name until they are saved again.)
+func contactRenames(ctx context.Context, t store.Table, customerID, name string) ([]store.Op, error) {
+	p, err := t.Query(ctx, store.Query{PK: customerKey(customerID).PK, SK: store.SKPrefix("CONTACT#"), Limit: 90})
+	if err != nil {
+		return nil, err
+	}
+	ops := make([]store.Op, 0, len(p.Items))
+	for _, it := range p.Items {
+		id := strings.TrimPrefix(store.Str(it, store.SK), "CONTACT#")
+		ops = append(ops, store.UpdateOp(store.Update{Key: contactKey(id), Set: store.Item{"customer_name": store.AV(name)},
+			Add: map[string]int64{"version": 1}, Cond: []store.Cond{store.Exists()}}))
+	}
+	return ops, nil
+}

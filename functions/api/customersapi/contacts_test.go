@@ -57,9 +57,14 @@ func TestContactsLifecycleAndCustomerCollection(t *testing.T) {
 			t.Errorf("%q: got %q want %q", q, got, want)
 		}
 	}
+	// Renaming the customer renames the contacts' company.
+	e.Do("PUT", "/api/customers/"+cid, tok, map[string]any{"name": "Rabin Holding"}).Want(t, 200)
+	if c := e.Do("GET", "/api/contacts/"+a["id"].(string), tok, nil).Data(); c["company"].(map[string]any)["name"] != "Rabin Holding" {
+		t.Fatalf("company name after rename: %v", c["company"])
+	}
 	// Move Reza out of the company; update and detail.
 	up := e.Do("PUT", "/api/contacts/"+b["id"].(string), tok, map[string]any{"customer_id": "", "job_title": "CEO"}).Want(t, 200).Data()
-	if up["customer_id"] != "" || up["company"] != nil || up["version"] != float64(2) {
+	if up["customer_id"] != "" || up["company"] != nil || up["version"] != float64(3) { // 1 created, 2 renamed company, 3 moved
 		t.Fatalf("moved = %v", up)
 	}
 	if n := len(e.Do("GET", "/api/customers/"+cid, tok, nil).Data()["contacts"].([]any)); n != 1 {
