@@ -200,8 +200,12 @@ func installErrorModel() {
 			}
 			p.Errors[field] = append(p.Errors[field], m)
 		}
-		if status == http.StatusBadRequest && len(p.Errors) > 0 && strings.Contains(strings.ToLower(msg), "unmarshal") {
+		if status == http.StatusBadRequest && malformedJSON(msg, errs) {
 			p.Detail, p.Message = Tc(ctx, "malformed"), Tc(ctx, "malformed")
+		}
+		if len(p.Errors) == 0 && status < 500 && status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
+			// Every client error names what was wrong, the body at least.
+			p.Errors = map[string][]string{"body": {p.Detail}}
 		}
 		return p
 	}
@@ -234,4 +238,21 @@ func fieldError(ctx context.Context, e error) (string, string) {
 		msg = Tc(ctx, "invalid-value") + " (" + msg + ")"
 	}
 	return field, msg
+}
+
+// malformedJSON tells a body that is not JSON at all from one that breaks
+// the schema.
+func malformedJSON(msg string, errs []error) bool {
+	if strings.Contains(strings.ToLower(msg), "unmarshal") {
+		return true
+	}
+	for _, e := range errs {
+		m := strings.ToLower(e.Error())
+		for _, sign := range []string{"json", "unexpected end", "invalid character", "cannot unmarshal"} {
+			if strings.Contains(m, sign) {
+				return true
+			}
+		}
+	}
+	return false
 }
