@@ -16,13 +16,20 @@ type ContactView struct {
 	Company         *httpapi.Ref `json:"company"`
 	Owner           *httpapi.Ref `json:"owner,omitempty"`
 	CreatedAtJalali string       `json:"created_at_jalali"`
+	UpdatedAtJalali string       `json:"updated_at_jalali"`
+	// Jalali twin of last_activity_at ("" until activities exist).
+	LastActivityAtJalali string `json:"last_activity_at_jalali"`
 	// With include=deals / include=activities (empty until those exist).
 	Deals      *[]map[string]any `json:"deals,omitempty"`
 	Activities *[]map[string]any `json:"activities,omitempty"`
 }
 
 func contactView(ctx context.Context, c *crm.Contact, withOwner bool) ContactView {
-	v := ContactView{Contact: *c, CreatedAtJalali: jalali.Format(c.CreatedAt, httpapi.LocationFrom(ctx))}
+	loc := httpapi.LocationFrom(ctx)
+	v := ContactView{Contact: *c, CreatedAtJalali: jalali.Format(c.CreatedAt, loc), UpdatedAtJalali: jalali.Format(c.UpdatedAt, loc)}
+	if c.LastActivityAt != nil {
+		v.LastActivityAtJalali = jalali.Format(*c.LastActivityAt, loc)
+	}
 	if c.CustomerID != "" {
 		v.Company = &httpapi.Ref{ID: c.CustomerID, Name: c.CustomerName}
 	}

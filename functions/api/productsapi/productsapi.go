@@ -23,11 +23,13 @@ type ProductView struct {
 	InStock         bool    `json:"in_stock"`
 	LowStock        bool    `json:"low_stock"`
 	CreatedAtJalali string  `json:"created_at_jalali"`
+	UpdatedAtJalali string  `json:"updated_at_jalali"`
 }
 
 func view(ctx context.Context, p *crm.Product) ProductView {
 	return ProductView{Product: *p, Price: money.FromMinor(p.PriceMinor, p.Currency), Cost: money.FromMinor(p.CostMinor, p.Currency),
-		InStock: p.Quantity > 0, LowStock: p.Quantity <= p.LowStockThreshold, CreatedAtJalali: jalali.Format(p.CreatedAt, httpapi.LocationFrom(ctx))}
+		InStock: p.Quantity > 0, LowStock: p.Quantity <= p.LowStockThreshold, CreatedAtJalali: jalali.Format(p.CreatedAt, httpapi.LocationFrom(ctx)),
+		UpdatedAtJalali: jalali.Format(p.UpdatedAt, httpapi.LocationFrom(ctx))}
 }
 
 // ProductDetail is Rabin's product detail.
