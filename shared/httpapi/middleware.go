@@ -308,6 +308,9 @@ func TooManyRequests(ctx context.Context, d Decision) *Problem {
 	wait := max(int(time.Until(d.Reset).Seconds()+0.999), 1)
 	p := NewProblem(ctx, http.StatusTooManyRequests, Tc(ctx, "rate-limited", wait))
 	p.WithHeader("Retry-After", fmt.Sprint(wait))
+	p.WithHeader("X-RateLimit-Limit", fmt.Sprint(d.Limit))
+	p.WithHeader("X-RateLimit-Remaining", "0")
+	p.WithHeader("X-RateLimit-Reset", fmt.Sprint(d.Reset.Unix()))
 	return p
 }
 

@@ -99,6 +99,10 @@ func TestLoginRateLimitIsSharedAcrossInstances(t *testing.T) {
 	other := httptest.NewServer(h)
 	defer other.Close()
 	body := map[string]string{"tenant_key": "alpha", "email": "ceo@alpha.test", "password": "wrong-password"}
+	ok := e.Do("POST", "/api/tenant/auth/login", "", map[string]string{"tenant_key": "beta", "email": "ceo@beta.test", "password": apitest.Password}).Want(t, 200)
+	if ok.Header.Get("X-RateLimit-Limit") != "5" || ok.Header.Get("X-RateLimit-Remaining") != "4" {
+		t.Fatalf("login rate headers: %v", ok.Header)
+	}
 	for i := 0; i < 5; i++ {
 		srv := e
 		if i%2 == 1 {
@@ -107,7 +111,7 @@ func TestLoginRateLimitIsSharedAcrossInstances(t *testing.T) {
 		srv.Do("POST", "/api/tenant/auth/login", "", body).Want(t, 401)
 	}
 	r := (&apitest.Env{T: t, Deps: e.Deps, Server: other}).Do("POST", "/api/tenant/auth/login", "", body).Want(t, 429)
-	if r.Header.Get("Retry-After") == "" || r.JSON["error"] != "rate-limit" {
+	if r.Header.Get("Retry-After") == "" || r.JSON["error"] != "rate-limit" || r.Header.Get("X-RateLimit-Remaining") != "0" {
 		t.Fatalf("429 without Retry-After: %v %s", r.Header, r.Raw)
 	}
 	// The right password is limited too (the window is per IP+account) but

@@ -4,6 +4,7 @@ package authapi
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -95,10 +96,21 @@ type LoginBody[T any] struct {
 	Data    TokenData[T] `json:"data"`
 }
 
-// LoginOutput sets the cookies with the body.
+// LoginOutput sets the cookies with the body, and the login limit's
+// headers.
 type LoginOutput[T any] struct {
-	SetCookie []http.Cookie `header:"Set-Cookie"`
-	Body      LoginBody[T]
+	SetCookie      []http.Cookie `header:"Set-Cookie"`
+	RateLimit      string        `header:"X-RateLimit-Limit"`
+	RateRemaining  string        `header:"X-RateLimit-Remaining"`
+	RateLimitReset string        `header:"X-RateLimit-Reset"`
+	Body           LoginBody[T]
+}
+
+func (o *LoginOutput[T]) rate(d *httpapi.Decision) *LoginOutput[T] {
+	if o != nil && d != nil {
+		o.RateLimit, o.RateRemaining, o.RateLimitReset = fmt.Sprint(d.Limit), fmt.Sprint(d.Remaining), fmt.Sprint(d.Reset.Unix())
+	}
+	return o
 }
 
 // clientInfo captures what cookie flags, rate limits and the CSRF check
@@ -334,9 +346,15 @@ func principalOf(u *users.User, t *tenancy.Tenant, family string) *auth.Principa
 }
 
 func (d Deps) tenantLogin(ctx context.Context, ci *clientInfo, key, email, password string) (*LoginOutput[UserView], error) {
-	if err := d.limit(ctx, "login", ci.ip+"|"+strings.ToLower(strings.TrimSpace(email)), LoginPerMinute); err != nil {
+	dec, err := d.take(ctx, "login", ci.ip+"|"+strings.ToLower(strings.TrimSpace(email)), LoginPerMinute)
+	if err != nil {
 		return nil, err
 	}
+	out, err := d.tenantLoginChecked(ctx, ci, key, email, password)
+	return out.rate(dec), err
+}
+
+func (d Deps) tenantLoginChecked(ctx context.Context, ci *clientInfo, key, email, password string) (*LoginOutput[UserView], error) {
 	if key == "" {
 		keys, err := d.Control.TenantsForEmail(ctx, email)
 		if err != nil {
@@ -416,9 +434,15 @@ func chooseOrganization(ctx context.Context, c *tenancy.ControlPlane, keys []str
 }
 
 func (d Deps) adminLogin(ctx context.Context, ci *clientInfo, username, password string) (*LoginOutput[AdminView], error) {
-	if err := d.limit(ctx, "admin-login", ci.ip+"|"+strings.ToLower(username), LoginPerMinute); err != nil {
+	dec, err := d.take(ctx, "admin-login", ci.ip+"|"+strings.ToLower(username), LoginPerMinute)
+	if err != nil {
 		return nil, err
 	}
+	out, err := d.adminLoginChecked(ctx, ci, username, password)
+	return out.rate(dec), err
+}
+
+func (d Deps) adminLoginChecked(ctx context.Context, ci *clientInfo, username, password string) (*LoginOutput[AdminView], error) {
 	a, err := d.Control.Admin(ctx, username)
 	if err != nil {
 		if crm.ErrorCode(err) == crm.ENOTFOUND {

@@ -21,20 +21,26 @@ const (
 // limit takes one request from a per-minute window shared by every
 // instance; a refusal is a 429 problem with Retry-After.
 func (d Deps) limit(ctx context.Context, class, who string, perMinute int) error {
+	_, err := d.take(ctx, class, who, perMinute)
+	return err
+}
+
+// take is limit that also returns the decision (for X-RateLimit-* headers).
+func (d Deps) take(ctx context.Context, class, who string, perMinute int) (*httpapi.Decision, error) {
 	if d.Limiter == nil {
-		return nil
+		return nil, nil
 	}
 	dec, err := d.Limiter.Take(store.WithoutStats(ctx), class+"|"+who, perMinute, time.Minute)
 	if err != nil {
 		// The limiter's store being down must not lock everyone out.
 		slog.WarnContext(ctx, "rate limiter unavailable", "err", err)
-		return nil
+		return nil, nil
 	}
 	if !dec.Allowed {
 		slog.WarnContext(ctx, "rate limited", "class", class)
-		return httpapi.TooManyRequests(ctx, dec)
+		return &dec, httpapi.TooManyRequests(ctx, dec)
 	}
-	return nil
+	return &dec, nil
 }
 
 // checkOrigin refuses cookie-authenticated state changes sent from another
