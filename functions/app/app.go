@@ -187,11 +187,19 @@ func signingKey(cfg config.Config, awsCfg aws.Config) (auth.KeySource, error) {
 		}), nil
 	}
 	k, err := fileOrEnvKey(cfg)
+	if errors.Is(err, errNoKey) {
+		// A function without the JWT secret resource (housekeeping, the
+		// import worker) never signs or verifies: it may start, and would
+		// fail loudly if it ever tried.
+		return func() ([]byte, error) { return nil, errNoKey }, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	return auth.StaticKey(k), nil
 }
+
+var errNoKey = errors.New("no JWT signing key: set PAYVAND_JWT_SECRET_ID (AWS) or PAYVAND_JWT_KEY")
 
 func fileOrEnvKey(cfg config.Config) ([]byte, error) {
 	if cfg.JWTKey != "" {
@@ -202,7 +210,7 @@ func fileOrEnvKey(cfg config.Config) ([]byte, error) {
 		return k, nil
 	}
 	if cfg.Store != "embedded" {
-		return nil, errors.New("PAYVAND_JWT_KEY is required outside the embedded (local) mode")
+		return nil, errNoKey
 	}
 	path := filepath.Join(cfg.DataDir, "jwt.key")
 	b, err := os.ReadFile(path)

@@ -10,9 +10,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"payvand.dev/functions/app"
+	"payvand.dev/functions/awsenv"
 	"payvand.dev/functions/lambdahttp"
 	"payvand.dev/shared/config"
+	"payvand.dev/shared/store/dynamodb"
+	"payvand.dev/shared/tenancy"
 )
 
 func main() {
@@ -27,13 +29,17 @@ func main() {
 		logger.Error("invalid configuration", "err", err)
 		os.Exit(1)
 	}
-	deps, err := app.Open(context.Background(), cfg, app.Platform{AWS: app.LambdaAWS})
+	// Built by hand rather than through app.Open: housekeeping serves no
+	// requests, so it needs neither the API kernel nor a signing key.
+	awsCfg, err := awsenv.Config(context.Background())
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
+	db := dynamodb.New(awsCfg, nil)
+	control := &tenancy.ControlPlane{DB: db, Table: db.Table(cfg.ControlTable), TablePrefix: cfg.TablePrefix}
 	lambda.Start(func(ctx context.Context) error {
-		purged, err := deps.Control.PurgeDue(ctx, time.Now())
+		purged, err := control.PurgeDue(ctx, time.Now())
 		logger.InfoContext(ctx, "housekeeping", "purged_tenants", purged, "err", err)
 		return err
 	})
