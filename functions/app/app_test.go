@@ -83,6 +83,34 @@ func TestAPIOnDynamoDB(t *testing.T) {
 	loginLimitOnDynamoDB(t, e)
 	stockOnDynamoDB(t, e, a)
 	crmOnDynamoDB(t, e, a)
+	identityOnDynamoDB(t, e, a)
+}
+
+// identityOnDynamoDB: users (create with the seat limit, list by status and
+// name, soft delete), custom roles, and the admin's tenant list and lookup
+// by id, on DynamoDB.
+func identityOnDynamoDB(t *testing.T, e *apitest.Env, tok string) {
+	u := e.Do("POST", "/api/users", tok, map[string]any{"name": "Dyn User", "email": "dyn@alpha.test", "role": "sales"}).Want(t, 201).Data()
+	if l := e.Do("GET", "/api/users?filter[status]=active&sort=name", tok, nil).Want(t, 200).List(); len(l) != 2 || l[1]["name"] != "Dyn User" {
+		t.Fatalf("users = %v", l)
+	}
+	e.Do("POST", "/api/permissions/roles", tok, map[string]any{"name": "auditor", "modules": []string{"reports"}}).Want(t, 200)
+	if r := e.Do("GET", "/api/permissions/roles", tok, nil).Want(t, 200).JSON["data"].([]any); len(r) != 7 {
+		t.Fatalf("roles = %v", r)
+	}
+	e.Do("DELETE", "/api/users/"+u["id"].(string), tok, nil).Want(t, 200)
+	if l := e.Do("GET", "/api/users?status=deleted", tok, nil).Want(t, 200).List(); len(l) != 1 {
+		t.Fatalf("deleted users = %v", l)
+	}
+	admin := e.Do("POST", "/api/admin/auth/login", "", map[string]string{"username": "admin", "password": apitest.Password}).Want(t, 200).JSON["token"].(string)
+	ts := e.Do("GET", "/api/admin/tenants?search=alpha", admin, nil).Want(t, 200).List()
+	if len(ts) != 1 {
+		t.Fatalf("tenants = %v", ts)
+	}
+	e.Do("GET", "/api/admin/tenants/"+ts[0]["id"].(string), admin, nil).Want(t, 200)
+	if l := e.Do("GET", "/api/admin/audit", admin, nil).Want(t, 200); l.JSON["pagination"] == nil {
+		t.Fatal("audit")
+	}
 }
 
 // crmOnDynamoDB: contacts in their customer's collection, global search,
