@@ -143,9 +143,30 @@ func (c *Cursors) Open(ctx context.Context, scope, sealed string) (string, error
 	return raw, nil
 }
 
+// Window opens the client's cursor and says where the page starts: at the
+// store cursor, or, when the client pages by number, at the offset of the
+// page's first item.
+func (c *Cursors) Window(ctx context.Context, scope string, p *ListParams) (cursor string, offset int, err error) {
+	cursor, err = c.Open(ctx, scope, p.Cursor)
+	if err != nil || cursor != "" {
+		return cursor, 0, err
+	}
+	return "", (p.PageNumber() - 1) * p.Size(), nil
+}
+
 func cursorErr() error {
 	return &crm.Error{Code: crm.EVALIDATION, Message: "the cursor is invalid or belongs to another query", Key: "cursor-invalid",
 		Fields: map[string][]string{"cursor": {"cursor-invalid"}}}
+}
+
+// SealedList seals the store's next cursor for scope and builds the
+// collection body of the page.
+func SealedList[T any](ctx context.Context, c *Cursors, scope string, p *ListParams, items []T, total int, next string) (*ListBody[T], error) {
+	sealed, err := c.Seal(ctx, scope, next)
+	if err != nil {
+		return nil, err
+	}
+	return NewList(ctx, p, items, total, sealed), nil
 }
 
 // NewList builds a collection body for one page of a list.

@@ -75,14 +75,11 @@ type FeatureInput struct {
 func registerTenants(s *httpapi.Server, d Deps, route func(method, path, id, summary string) httpapi.Route) {
 	httpapi.Register(s, route(http.MethodGet, "/api/admin/tenants", "tenants-list", "List tenants (status, plan, search; page or cursor)"),
 		func(ctx context.Context, in *TenantListInput) (*httpapi.ListBody[TenantView], error) {
-			cursor, err := s.Cursors.Open(ctx, "tenants", in.Cursor)
+			cursor, offset, err := s.Cursors.Window(ctx, "tenants", &in.ListParams)
 			if err != nil {
 				return nil, err
 			}
-			f := tenancy.TenantFilter{Status: in.Filter("status"), Plan: in.Filter("plan"), Search: in.Search, Limit: in.Size(), Cursor: cursor}
-			if cursor == "" {
-				f.Offset = (in.PageNumber() - 1) * in.Size()
-			}
+			f := tenancy.TenantFilter{Status: in.Filter("status"), Plan: in.Filter("plan"), Search: in.Search, Limit: in.Size(), Cursor: cursor, Offset: offset}
 			ts, total, next, err := d.Control.ListTenants(ctx, f)
 			if err != nil {
 				return nil, err
@@ -91,11 +88,7 @@ func registerTenants(s *httpapi.Server, d Deps, route func(method, path, id, sum
 			for i, t := range ts {
 				views[i] = d.view(ctx, t)
 			}
-			sealed, err := s.Cursors.Seal(ctx, "tenants", next)
-			if err != nil {
-				return nil, err
-			}
-			return httpapi.NewList(ctx, &in.ListParams, views, total, sealed), nil
+			return httpapi.SealedList(ctx, s.Cursors, "tenants", &in.ListParams, views, total, next)
 		})
 
 	create := route(http.MethodPost, "/api/admin/tenants", "tenants-create", "Create a tenant: its table, its admin user and an invitation email")

@@ -196,18 +196,15 @@ func listContacts(ctx context.Context, s *httpapi.Server, svc Service, in *Conta
 	if !slices.Contains(sortable, field) {
 		return nil, &crm.Error{Code: crm.EVALIDATION, Message: "the given data was invalid", Fields: map[string][]string{"sort": {"sort by one of: name, -name, created_at, -created_at"}}}
 	}
-	cursor, err := s.Cursors.Open(ctx, scope, in.Cursor)
+	cursor, offset, err := s.Cursors.Window(ctx, scope, &in.ListParams)
 	if err != nil {
 		return nil, err
 	}
 	f := crm.ContactFilter{CustomerID: in.Filter("customer_id"), OwnerID: in.Filter("owner_id"), Role: in.Filter("role"),
 		Source: in.Filter("source"), Status: in.Filter("status"), Tag: in.Filter("tag"), Search: in.Search,
-		SortByName: field == "name", Desc: desc, Limit: in.Size(), Cursor: cursor}
+		SortByName: field == "name", Desc: desc, Limit: in.Size(), Cursor: cursor, Offset: offset}
 	if f.CustomerID == "" {
 		f.CustomerID = in.Filter("company_id")
-	}
-	if cursor == "" {
-		f.Offset = (in.PageNumber() - 1) * in.Size()
 	}
 	list, total, next, err := svc.Contacts(ctx, f)
 	if err != nil {
@@ -223,9 +220,5 @@ func listContacts(ctx context.Context, s *httpapi.Server, svc Service, in *Conta
 			views[i].Activities = &[]map[string]any{}
 		}
 	}
-	sealed, err := s.Cursors.Seal(ctx, scope, next)
-	if err != nil {
-		return nil, err
-	}
-	return httpapi.NewList(ctx, &in.ListParams, views, total, sealed), nil
+	return httpapi.SealedList(ctx, s.Cursors, scope, &in.ListParams, views, total, next)
 }

@@ -228,13 +228,9 @@ func list(ctx context.Context, s *httpapi.Server, svc Service, in *ListInput, sc
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	cursor, err := s.Cursors.Open(ctx, scope, in.Cursor)
-	if err != nil {
+	var err error
+	if f.Cursor, f.Offset, err = s.Cursors.Window(ctx, scope, &in.ListParams); err != nil {
 		return nil, err
-	}
-	f.Cursor = cursor
-	if cursor == "" {
-		f.Offset = (in.PageNumber() - 1) * f.Limit
 	}
 	page, err := svc.List(ctx, f)
 	if err != nil {
@@ -244,9 +240,5 @@ func list(ctx context.Context, s *httpapi.Server, svc Service, in *ListInput, sc
 	for i, c := range page.Customers {
 		views[i] = view(ctx, c)
 	}
-	next, err := s.Cursors.Seal(ctx, scope, page.NextCursor)
-	if err != nil {
-		return nil, err
-	}
-	return httpapi.NewList(ctx, &in.ListParams, views, page.Total, next), nil
+	return httpapi.SealedList(ctx, s.Cursors, scope, &in.ListParams, views, page.Total, page.NextCursor)
 }

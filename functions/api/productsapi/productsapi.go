@@ -299,13 +299,9 @@ func list(ctx context.Context, s *httpapi.Server, svc Service, in *ListInput, sc
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	cursor, err := s.Cursors.Open(ctx, scope, in.Cursor)
-	if err != nil {
+	var err error
+	if f.Cursor, f.Offset, err = s.Cursors.Window(ctx, scope, &in.ListParams); err != nil {
 		return nil, err
-	}
-	f.Cursor = cursor
-	if cursor == "" {
-		f.Offset = (in.PageNumber() - 1) * in.Size()
 	}
 	ps, total, next, err := svc.Products(ctx, f)
 	if err != nil {
@@ -315,11 +311,7 @@ func list(ctx context.Context, s *httpapi.Server, svc Service, in *ListInput, sc
 	for i, p := range ps {
 		views[i] = view(ctx, p)
 	}
-	sealed, err := s.Cursors.Seal(ctx, scope, next)
-	if err != nil {
-		return nil, err
-	}
-	return httpapi.NewList(ctx, &in.ListParams, views, total, sealed), nil
+	return httpapi.SealedList(ctx, s.Cursors, scope, &in.ListParams, views, total, next)
 }
 
 // Mount is the products route group.

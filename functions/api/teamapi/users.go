@@ -307,17 +307,14 @@ func (d Deps) list(ctx context.Context, s *httpapi.Server, in *ListUsersInput, s
 	if field != "name" && field != "created_at" {
 		return nil, &crm.Error{Code: crm.EVALIDATION, Message: "the given data was invalid", Fields: map[string][]string{"sort": {"sort by name, -name, created_at or -created_at"}}}
 	}
-	cursor, err := s.Cursors.Open(ctx, scope, in.Cursor)
+	cursor, offset, err := s.Cursors.Window(ctx, scope, &in.ListParams)
 	if err != nil {
 		return nil, err
 	}
 	f := users.Filter{Search: in.Search, Status: in.Filter("status"), Role: in.Filter("role"), DepartmentID: in.Filter("department_id"),
-		PositionID: in.Filter("position_id"), SortByName: field == "name", Desc: desc, Limit: in.Size(), Cursor: cursor}
+		PositionID: in.Filter("position_id"), SortByName: field == "name", Desc: desc, Limit: in.Size(), Cursor: cursor, Offset: offset}
 	if f.Status == users.StatusDeleted {
 		f.IncludeDeleted = true
-	}
-	if cursor == "" {
-		f.Offset = (in.PageNumber() - 1) * in.Size()
 	}
 	list, total, next, err := repo.List(ctx, table, f)
 	if err != nil {
@@ -333,11 +330,7 @@ func (d Deps) list(ctx context.Context, s *httpapi.Server, in *ListUsersInput, s
 			views[i].Position = &httpapi.Ref{ID: u.PositionID}
 		}
 	}
-	sealed, err := s.Cursors.Seal(ctx, scope, next)
-	if err != nil {
-		return nil, err
-	}
-	return httpapi.NewList(ctx, &in.ListParams, views, total, sealed), nil
+	return httpapi.SealedList(ctx, s.Cursors, scope, &in.ListParams, views, total, next)
 }
 
 // registerUsers mounts the user routes under a prefix.
