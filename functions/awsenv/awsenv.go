@@ -15,6 +15,8 @@ import (
 
 	"payvand.dev/shared/blob"
 	"payvand.dev/shared/config"
+	"payvand.dev/shared/store/dynamodb"
+	"payvand.dev/shared/tenancy"
 )
 
 // Config reads the region and the execution role's credentials.
@@ -33,4 +35,15 @@ func Config(context.Context) (aws.Config, error) {
 // Blob is the documents bucket of the stack (PAYVAND_BUCKET).
 func Blob(_ context.Context, cfg config.Config, awsCfg aws.Config) (blob.Store, io.Closer, error) {
 	return blob.NewS3(awsCfg, cfg.Bucket, false), nil, nil
+}
+
+// ControlPlane is the stack's control plane on DynamoDB, for a worker that
+// needs it without the API kernel app.Open brings.
+func ControlPlane(ctx context.Context, cfg config.Config) (aws.Config, *tenancy.ControlPlane, error) {
+	awsCfg, err := Config(ctx)
+	if err != nil {
+		return aws.Config{}, nil, err
+	}
+	db := dynamodb.New(awsCfg, nil)
+	return awsCfg, &tenancy.ControlPlane{DB: db, Table: db.Table(cfg.ControlTable), TablePrefix: cfg.TablePrefix}, nil
 }

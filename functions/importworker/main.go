@@ -5,44 +5,31 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"os"
 
 	awsevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"payvand.dev/functions/awsenv"
-	"payvand.dev/functions/lambdahttp"
+	"payvand.dev/functions/boot"
 	"payvand.dev/shared/blob"
-	"payvand.dev/shared/config"
 	"payvand.dev/shared/customers"
 	"payvand.dev/shared/imports"
 	_ "payvand.dev/shared/imports/xlsx" // the worker reads spreadsheets
-	"payvand.dev/shared/store/dynamodb"
-	"payvand.dev/shared/tenancy"
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("function", "importworker")
-	slog.SetDefault(logger)
-	if err := lambdahttp.CheckEnv("importworker"); err != nil {
-		logger.Error("missing configuration", "err", err)
-		os.Exit(1)
-	}
-	cfg, err := config.FromEnv()
+	logger, cfg, err := boot.Start("importworker")
 	if err != nil {
-		logger.Error("invalid configuration", "err", err)
 		os.Exit(1)
 	}
 	// Built by hand rather than through app.Open: a worker serves no HTTP,
 	// and app links the API kernel.
-	awsCfg, err := awsenv.Config(context.Background())
+	awsCfg, control, err := awsenv.ControlPlane(context.Background(), cfg)
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
-	db := dynamodb.New(awsCfg, nil)
-	control := &tenancy.ControlPlane{DB: db, Table: db.Table(cfg.ControlTable), TablePrefix: cfg.TablePrefix}
 	files := blob.NewS3(awsCfg, cfg.Bucket, false)
 	im := &imports.Importer{Service: &customers.Service{Tables: control}, Tables: control}
 	lambda.Start(func(ctx context.Context, e awsevents.CloudWatchEvent) error {

@@ -3,30 +3,18 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"payvand.dev/functions/app"
-	"payvand.dev/functions/manifest"
+	"payvand.dev/functions/boot"
 	"payvand.dev/functions/ws"
-	"payvand.dev/shared/config"
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("function", "realtime")
-	slog.SetDefault(logger)
-	f, _ := manifest.Lookup("realtime")
-	for _, v := range f.RequiredEnv() {
-		if os.Getenv(v) == "" {
-			logger.Error("missing configuration", "err", "function realtime needs "+v)
-			os.Exit(1)
-		}
-	}
-	cfg, err := config.FromEnv()
+	logger, cfg, err := boot.Start("realtime")
 	if err != nil {
-		logger.Error("invalid configuration", "err", err)
 		os.Exit(1)
 	}
 	deps, err := app.Open(context.Background(), cfg, app.Platform{AWS: app.LambdaAWS})

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"payvand.dev/functions/app"
-	"payvand.dev/functions/lambdahttp"
+	"payvand.dev/functions/boot"
 	"payvand.dev/functions/manifest"
 	"payvand.dev/functions/routes"
 	"payvand.dev/shared/config"
@@ -35,7 +35,7 @@ func TestEveryFunctionStartsWithItsStackEnvironment(t *testing.T) {
 			for _, v := range f.RequiredEnv() {
 				t.Setenv(v, "value-of-"+v)
 			}
-			if err := lambdahttp.CheckEnv(f.Name); err != nil {
+			if err := boot.CheckEnv(f.Name); err != nil {
 				t.Fatal(err)
 			}
 			cfg, err := config.FromEnv()
