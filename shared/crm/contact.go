@@ -2,10 +2,8 @@ package crm
 
 import (
 	"context"
-	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // ContactStatuses are the states of a contact.
@@ -86,21 +84,7 @@ func (p *ContactPatch) Apply(c *Contact) {
 // Validate checks a contact as it is about to be stored.
 func (c *Contact) Validate() error {
 	f := FieldErrors{}
-	if c.Name == "" {
-		f.Add("name", "required")
-	} else if utf8.RuneCountInString(c.Name) > 200 {
-		f.Add("name", "must be at most 200 characters")
-	}
-	if c.Email != "" {
-		if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
-			f.Add("email", "must be a valid email address")
-		}
-	}
-	for field, v := range map[string]string{"phone": c.Phone, "mobile": c.Mobile} {
-		if v != "" && !phoneRe().MatchString(v) {
-			f.Add(field, "must be a phone number")
-		}
-	}
+	validateParty(f, c.Name, c.Email, c.Phone, c.Mobile)
 	if !oneOf(c.Status, ContactStatuses) {
 		f.Add("status", "must be active or inactive")
 	}

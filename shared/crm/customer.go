@@ -134,24 +134,30 @@ func (p *CustomerPatch) Apply(c *Customer) {
 // Compiled on first use: package init is part of every cold start.
 var phoneRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+?[0-9۰-۹٠-٩][0-9۰-۹٠-٩ ()\-]{3,24}$`) })
 
-// Validate checks a customer as it is about to be stored.
-func (c *Customer) Validate() error {
-	f := FieldErrors{}
-	if strings.TrimSpace(c.Name) == "" {
+// validateParty checks what customers and contacts share: a name and the
+// ways to reach them.
+func validateParty(f FieldErrors, name, email, phone, mobile string) {
+	if strings.TrimSpace(name) == "" {
 		f.Add("name", "required")
-	} else if utf8.RuneCountInString(c.Name) > 200 {
+	} else if utf8.RuneCountInString(name) > 200 {
 		f.Add("name", "must be at most 200 characters")
 	}
-	if c.Email != "" {
-		if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
+	if email != "" {
+		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
 			f.Add("email", "must be a valid email address")
 		}
 	}
-	for field, v := range map[string]string{"phone": c.Phone, "mobile": c.Mobile} {
+	for field, v := range map[string]string{"phone": phone, "mobile": mobile} {
 		if v != "" && !phoneRe().MatchString(v) {
 			f.Add(field, "must be a phone number")
 		}
 	}
+}
+
+// Validate checks a customer as it is about to be stored.
+func (c *Customer) Validate() error {
+	f := FieldErrors{}
+	validateParty(f, c.Name, c.Email, c.Phone, c.Mobile)
 	if !oneOf(c.Type, CustomerTypes) {
 		f.Add("type", "must be one of B2B, B2C")
 	}
