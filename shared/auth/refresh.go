@@ -81,10 +81,7 @@ func (r *RefreshTokens) Rotate(ctx context.Context, token string) (string, Sessi
 		return "", Session{}, unauthorized()
 	}
 	k := tokenKey(token)
-	it, err := r.Table.Get(ctx, k)
-	if crm.ErrorCode(err) == crm.ENOTFOUND {
-		return "", Session{}, unauthorized()
-	}
+	it, err := store.GetOr(ctx, r.Table, k, unauthorized)
 	if err != nil {
 		return "", Session{}, err
 	}

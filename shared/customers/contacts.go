@@ -205,10 +205,7 @@ func (s *Service) loadContact(ctx context.Context, t store.Table, id string) (*c
 	if !ids.Valid(id) {
 		return nil, nil, contactNotFound()
 	}
-	it, err := t.Get(ctx, contactKey(id))
-	if crm.ErrorCode(err) == crm.ENOTFOUND {
-		return nil, nil, contactNotFound()
-	}
+	it, err := store.GetOr(ctx, t, contactKey(id), contactNotFound)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -115,10 +115,7 @@ func (s *Service) load(ctx context.Context, t store.Table, id string) (*crm.Cust
 	if !ids.Valid(id) {
 		return nil, nil, notFound()
 	}
-	it, err := t.Get(ctx, customerKey(id))
-	if crm.ErrorCode(err) == crm.ENOTFOUND {
-		return nil, nil, notFound()
-	}
+	it, err := store.GetOr(ctx, t, customerKey(id), notFound)
 	if err != nil {
 		return nil, nil, err
 	}

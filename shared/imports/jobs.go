@@ -53,15 +53,14 @@ func SaveJob(ctx context.Context, t store.Table, j *Job) error {
 		"job_id": j.ID, "status": j.Status, "processed": j.Report.Processed, "total": j.Report.Total}))
 }
 
+func jobNotFound() error { return crm.Errorf(crm.ENOTFOUND, "import job not found") }
+
 // GetJob reads a job; ENOTFOUND.
 func GetJob(ctx context.Context, t store.Table, id string) (*Job, error) {
 	if !ids.Valid(id) {
-		return nil, crm.Errorf(crm.ENOTFOUND, "import job not found")
+		return nil, jobNotFound()
 	}
-	it, err := t.Get(ctx, jobKey(id))
-	if crm.ErrorCode(err) == crm.ENOTFOUND {
-		return nil, crm.Errorf(crm.ENOTFOUND, "import job not found")
-	}
+	it, err := store.GetOr(ctx, t, jobKey(id), jobNotFound)
 	if err != nil {
 		return nil, err
 	}

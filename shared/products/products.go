@@ -242,10 +242,7 @@ func load(ctx context.Context, t store.Table, id string) (*crm.Product, []string
 	if !ids.Valid(id) {
 		return nil, nil, notFound()
 	}
-	it, err := t.Get(ctx, productKey(id))
-	if crm.ErrorCode(err) == crm.ENOTFOUND {
-		return nil, nil, notFound()
-	}
+	it, err := store.GetOr(ctx, t, productKey(id), notFound)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -14,6 +14,8 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"payvand.dev/shared/crm"
 )
 
 // Key attribute names shared by every table.
@@ -250,4 +252,14 @@ func Batch[T any](ctx context.Context, t Table, keys []Key, decode func(Item) (T
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// GetOr is Get that answers a missing item (or table) with the caller's
+// error, which names what is missing; the store's own names no entity.
+func GetOr(ctx context.Context, t Table, key Key, missing func() error) (Item, error) {
+	it, err := t.Get(ctx, key)
+	if crm.ErrorCode(err) == crm.ENOTFOUND {
+		return nil, missing()
+	}
+	return it, err
 }

@@ -66,19 +66,18 @@ func (c *ControlPlane) SavePlan(ctx context.Context, p *Plan) error {
 	}
 	it["GSI1PK"], it["GSI1SK"] = store.AV(plansPK), store.AV(p.ID)
 	if err := c.Table.Put(ctx, it, cond); crm.ErrorCode(err) == crm.ECONFLICT {
-		return crm.Errorf(crm.ENOTFOUND, "plan not found")
+		return planNotFound()
 	} else if err != nil {
 		return err
 	}
 	return nil
 }
 
+func planNotFound() error { return crm.Errorf(crm.ENOTFOUND, "plan not found") }
+
 // PlanByID returns a plan.
 func (c *ControlPlane) PlanByID(ctx context.Context, id string) (*Plan, error) {
-	it, err := c.Table.Get(ctx, planKey(id))
-	if crm.ErrorCode(err) == crm.ENOTFOUND {
-		return nil, crm.Errorf(crm.ENOTFOUND, "plan not found")
-	}
+	it, err := store.GetOr(ctx, c.Table, planKey(id), planNotFound)
 	if err != nil {
 		return nil, err
 	}

@@ -93,13 +93,10 @@ func marshal(k store.Key, v any) (store.Item, error) {
 // Tenant returns a tenant by key; ENOTFOUND when unknown.
 func (c *ControlPlane) Tenant(ctx context.Context, key string) (*Tenant, error) {
 	if !ValidTenantKey(key) {
-		return nil, crm.Errorf(crm.ENOTFOUND, "tenant not found")
+		return nil, tenantNotFound()
 	}
-	it, err := c.Table.Get(ctx, tenantKey(key))
+	it, err := store.GetOr(ctx, c.Table, tenantKey(key), tenantNotFound)
 	if err != nil {
-		if crm.ErrorCode(err) == crm.ENOTFOUND {
-			return nil, crm.Errorf(crm.ENOTFOUND, "tenant not found")
-		}
 		return nil, err
 	}
 	return unmarshalTenant(it)

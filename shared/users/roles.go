@@ -55,10 +55,7 @@ func (Repo) Role(ctx context.Context, t store.Table, name string) (*Role, error)
 	if m, ok := BuiltinRoles[name]; ok {
 		return &Role{Name: name, Modules: m, Builtin: true}, nil
 	}
-	it, err := t.Get(ctx, roleKey(name))
-	if crm.ErrorCode(err) == crm.ENOTFOUND {
-		return nil, crm.Errorf(crm.ENOTFOUND, "role not found")
-	}
+	it, err := store.GetOr(ctx, t, roleKey(name), func() error { return crm.Errorf(crm.ENOTFOUND, "role not found") })
 	if err != nil {
 		return nil, err
 	}

@@ -232,10 +232,7 @@ func (Repo) Get(ctx context.Context, t store.Table, id string) (*User, error) {
 	if !ids.Valid(id) {
 		return nil, notFound()
 	}
-	it, err := t.Get(ctx, userKey(id))
-	if crm.ErrorCode(err) == crm.ENOTFOUND {
-		return nil, notFound()
-	}
+	it, err := store.GetOr(ctx, t, userKey(id), notFound)
 	if err != nil {
 		return nil, err
 	}
@@ -244,10 +241,7 @@ func (Repo) Get(ctx context.Context, t store.Table, id string) (*User, error) {
 
 // ByEmail returns the user with an email.
 func (r Repo) ByEmail(ctx context.Context, t store.Table, email string) (*User, error) {
-	it, err := t.Get(ctx, emailKey(email))
-	if crm.ErrorCode(err) == crm.ENOTFOUND {
-		return nil, notFound()
-	}
+	it, err := store.GetOr(ctx, t, emailKey(email), notFound)
 	if err != nil {
 		return nil, err
 	}
