@@ -94,3 +94,10 @@ func (f FieldErrors) Err() error {
 	}
 	return &Error{Code: EVALIDATION, Message: "the given data was invalid", Key: "validation", Fields: f}
 }
+
+// VersionConflict answers a write to a record that someone else changed
+// since the client read it (the version it sent or the store checked is
+// no longer the record's). err is the store's conflict, if any.
+func VersionConflict(entity string, err error) *Error {
+	return &Error{Code: ECONFLICT, Message: "the " + entity + " was changed by someone else; reload and try again", Key: "conflict-version", Err: err}
+}

@@ -231,7 +231,7 @@ func (s *Service) UpdateContact(ctx context.Context, id string, p *crm.ContactPa
 		return nil, err
 	}
 	if p.Version != nil && *p.Version != old.Version {
-		return nil, &crm.Error{Code: crm.ECONFLICT, Message: "the contact was changed by someone else; reload and try again", Key: "conflict-version"}
+		return nil, crm.VersionConflict("contact", nil)
 	}
 	c := *old
 	p.Apply(&c)
@@ -261,7 +261,7 @@ func (s *Service) UpdateContact(ctx context.Context, id string, p *crm.ContactPa
 	ops = append(ops, outbox.Op(ctx, "contact.updated", map[string]any{"contact": c}))
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		if crm.ErrorCode(err) == crm.ECONFLICT {
-			return nil, &crm.Error{Code: crm.ECONFLICT, Message: "the contact was changed by someone else; reload and try again", Key: "conflict-version", Err: err}
+			return nil, crm.VersionConflict("contact", err)
 		}
 		return nil, err
 	}

@@ -185,7 +185,7 @@ func (s *Service) Update(ctx context.Context, id string, patch *crm.CustomerPatc
 		return nil, err
 	}
 	if patch.Version != nil && *patch.Version != old.Version {
-		return nil, &crm.Error{Code: crm.ECONFLICT, Message: "the customer was changed by someone else; reload and try again", Key: "conflict-version"}
+		return nil, crm.VersionConflict("customer", nil)
 	}
 	c := *old
 	c.Tags = slices.Clone(old.Tags)
@@ -217,7 +217,7 @@ func (s *Service) Update(ctx context.Context, id string, patch *crm.CustomerPatc
 	ops = append(ops, outbox.Op(ctx, "customer.updated", map[string]any{"customer": c, "previous_status": old.Status}))
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		if crm.ErrorCode(err) == crm.ECONFLICT {
-			return nil, &crm.Error{Code: crm.ECONFLICT, Message: "the customer was changed by someone else; reload and try again", Key: "conflict-version", Err: err}
+			return nil, crm.VersionConflict("customer", err)
 		}
 		return nil, err
 	}

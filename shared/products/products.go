@@ -218,7 +218,7 @@ func transact(ctx context.Context, t store.Table, ops []store.Op) error {
 	if asTx(err, &te) && strings.HasPrefix(te.Key.PK, "PRODUCTSKU#") {
 		return skuTaken()
 	}
-	return &crm.Error{Code: crm.ECONFLICT, Message: "the product was changed by someone else; reload and try again", Key: "conflict-version", Err: err}
+	return crm.VersionConflict("product", err)
 }
 
 func (s *Service) CreateProduct(ctx context.Context, p *crm.Product) (*crm.Product, error) {
@@ -268,7 +268,7 @@ func (s *Service) UpdateProduct(ctx context.Context, id string, apply func(*crm.
 		return nil, err
 	}
 	if version != nil && *version != old.Version {
-		return nil, &crm.Error{Code: crm.ECONFLICT, Message: "the product was changed by someone else; reload and try again", Key: "conflict-version"}
+		return nil, crm.VersionConflict("product", nil)
 	}
 	p := *old
 	p.Tags = append([]string(nil), old.Tags...)

@@ -276,7 +276,7 @@ func (Repo) Save(ctx context.Context, t store.Table, u *User, oldEmail string) e
 	}
 	if crm.ErrorCode(err) == crm.ECONFLICT {
 		u.Version = prev
-		return &crm.Error{Code: crm.ECONFLICT, Message: "the user was changed by someone else; reload and try again", Key: "conflict-version"}
+		return crm.VersionConflict("user", nil)
 	}
 	return err
 }
@@ -294,7 +294,7 @@ func (Repo) SoftDelete(ctx context.Context, t store.Table, u *User) error {
 	err = t.TransactWrite(ctx, store.PutOp(it, store.VersionIs(prev)), store.DeleteOp(emailKey(u.Email)),
 		store.UpdateOp(store.Update{Key: counterKey(), Add: map[string]int64{"total": -1}}))
 	if crm.ErrorCode(err) == crm.ECONFLICT {
-		return &crm.Error{Code: crm.ECONFLICT, Message: "the user was changed by someone else; reload and try again", Key: "conflict-version"}
+		return crm.VersionConflict("user", nil)
 	}
 	return err
 }

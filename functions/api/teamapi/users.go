@@ -236,7 +236,7 @@ func (d Deps) update(ctx context.Context, id string, f *UserFields) (*users.User
 		return nil, err
 	}
 	if f.Version != nil && *f.Version != u.Version {
-		return nil, &crm.Error{Code: crm.ECONFLICT, Message: "the user was changed by someone else; reload and try again", Key: "conflict-version"}
+		return nil, crm.VersionConflict("user", nil)
 	}
 	var grant []string
 	if m := f.modules(); m != nil {
