@@ -84,12 +84,10 @@ func contactItem(c *crm.Contact) (store.Item, []string, error) {
 		Tags: c.Tags, CustomFields: c.CustomFields, Notes: c.Notes, DealsCount: c.DealsCount, DealsValue: c.DealsValue,
 		LastActivityAt: c.LastActivityAt, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		Version: c.Version, Tokens: contactTokens(c)}
-	it, err := dynamo.MarshalItem(r)
+	it, err := store.Marshal(contactKey(c.ID), r)
 	if err != nil {
-		return nil, nil, crm.Wrap(err, "marshal contact")
+		return nil, nil, err
 	}
-	k := contactKey(c.ID)
-	it[store.PK], it[store.SK] = store.AV(k.PK), store.AV(k.SK)
 	it["GSI1PK"], it["GSI1SK"] = store.AV(contactsPK), store.AV(c.ID)
 	it["GSI2PK"], it["GSI2SK"] = store.AV(contactsPK), store.AV(search.Normalize(c.Name)+"#"+c.ID)
 	if c.CustomerID != "" {

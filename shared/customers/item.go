@@ -80,12 +80,10 @@ func toItem(c *crm.Customer) (store.Item, []string, error) {
 		CustomFields: c.CustomFields, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		Version: c.Version, Tokens: tokensOf(c), MatchKeys: search.MatchKeys(c.Email, c.Phone, c.Mobile),
 	}
-	it, err := dynamo.MarshalItem(r)
+	it, err := store.Marshal(customerKey(c.ID), r)
 	if err != nil {
-		return nil, nil, crm.Wrap(err, "marshal customer")
+		return nil, nil, err
 	}
-	k := customerKey(c.ID)
-	it[store.PK], it[store.SK] = store.AV(k.PK), store.AV(k.SK)
 	it["GSI1PK"], it["GSI1SK"] = store.AV(listPK), store.AV(c.ID)
 	it["GSI2PK"], it["GSI2SK"] = store.AV(listPK), store.AV(search.Normalize(c.Name)+"#"+c.ID)
 	it["GSI3PK"], it["GSI3SK"] = store.AV(statusPK(c.Status)), store.AV(c.ID)

@@ -172,12 +172,10 @@ func (s *Service) AddInterest(ctx context.Context, i *crm.Interest) (*crm.Intere
 		return nil, err
 	}
 	i.ID, i.CreatedAt = ids.New(), time.Now().UTC()
-	it, err := dynamo.MarshalItem(interestRecord(*i))
+	it, err := store.Marshal(interestKey(i.ID), interestRecord(*i))
 	if err != nil {
-		return nil, crm.Wrap(err, "marshal interest")
+		return nil, err
 	}
-	k := interestKey(i.ID)
-	it[store.PK], it[store.SK] = store.AV(k.PK), store.AV(k.SK)
 	it["GSI1PK"], it["GSI1SK"] = store.AV("INTERESTS#CUSTOMER#"+i.CustomerID), store.AV(i.ID)
 	it["GSI2PK"], it["GSI2SK"] = store.AV("INTERESTS#PRODUCT#"+i.ProductID), store.AV(i.ID)
 	it["GSI3PK"], it["GSI3SK"] = store.AV("INTERESTS"), store.AV(i.ID)

@@ -86,12 +86,10 @@ func toItem(p *crm.Product) (store.Item, []string, error) {
 		CostMinor: p.CostMinor, Currency: p.Currency, Quantity: p.Quantity, LowStockThreshold: p.LowStockThreshold, Unit: p.Unit,
 		Supplier: p.Supplier, Status: p.Status, Tags: p.Tags, CustomFields: p.CustomFields, CreatedAt: p.CreatedAt,
 		UpdatedAt: p.UpdatedAt, Version: p.Version, Tokens: tokens}
-	it, err := dynamo.MarshalItem(r)
+	it, err := store.Marshal(productKey(p.ID), r)
 	if err != nil {
-		return nil, nil, crm.Wrap(err, "marshal product")
+		return nil, nil, err
 	}
-	k := productKey(p.ID)
-	it[store.PK], it[store.SK] = store.AV(k.PK), store.AV(k.SK)
 	it["GSI1PK"], it["GSI1SK"] = store.AV(listPK), store.AV(p.ID)
 	it["GSI2PK"], it["GSI2SK"] = store.AV(listPK), store.AV(search.Normalize(p.Name)+"#"+p.ID)
 	if c := catKey(p.Category); c != "" {

@@ -6,7 +6,20 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/guregu/dynamo/v2"
+
+	"payvand.dev/shared/crm"
 )
+
+// Marshal is the item of v (by its dynamo tags) under key k.
+func Marshal(k Key, v any) (Item, error) {
+	it, err := dynamo.MarshalItem(v)
+	if err != nil {
+		return nil, crm.Wrap(err, "marshal "+k.PK)
+	}
+	it[PK], it[SK] = AV(k.PK), AV(k.SK)
+	return it, nil
+}
 
 // AV converts a Go scalar (string, bool, integer, float, []byte, []string)
 // or an AttributeValue into an AttributeValue.

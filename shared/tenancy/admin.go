@@ -60,7 +60,7 @@ func (c *ControlPlane) SavePlan(ctx context.Context, p *Plan) error {
 		p.Currency = "IRR"
 	}
 	p.UpdatedAt = now
-	it, err := marshal(planKey(p.ID), p)
+	it, err := store.Marshal(planKey(p.ID), p)
 	if err != nil {
 		return err
 	}

@@ -81,15 +81,6 @@ type ControlPlane struct {
 	cache map[string]cachedTenant // for Gate
 }
 
-func marshal(k store.Key, v any) (store.Item, error) {
-	it, err := dynamo.MarshalItem(v)
-	if err != nil {
-		return nil, crm.Wrap(err, "marshal")
-	}
-	it[store.PK], it[store.SK] = store.AV(k.PK), store.AV(k.SK)
-	return it, nil
-}
-
 // Tenant returns a tenant by key; ENOTFOUND when unknown.
 func (c *ControlPlane) Tenant(ctx context.Context, key string) (*Tenant, error) {
 	if !ValidTenantKey(key) {
@@ -118,7 +109,7 @@ func (c *ControlPlane) Admin(ctx context.Context, username string) (*Admin, erro
 // AdminByID finds an admin for token verification (admins are few; the
 // username is the key, so the id is checked against it).
 func (c *ControlPlane) PutAdmin(ctx context.Context, a *Admin) error {
-	it, err := marshal(adminKey(a.Username), a)
+	it, err := store.Marshal(adminKey(a.Username), a)
 	if err != nil {
 		return err
 	}

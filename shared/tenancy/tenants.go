@@ -22,7 +22,7 @@ const (
 
 // tenantItem is the stored form of a tenant with its index keys.
 func tenantItem(t *Tenant) (store.Item, error) {
-	it, err := marshal(tenantKey(t.Key), t)
+	it, err := store.Marshal(tenantKey(t.Key), t)
 	if err != nil {
 		return nil, err
 	}

@@ -86,12 +86,10 @@ func (Repo) SaveRole(ctx context.Context, t store.Table, r *Role) error {
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = time.Now().UTC()
 	}
-	it, err := dynamo.MarshalItem(r)
+	it, err := store.Marshal(roleKey(r.Name), r)
 	if err != nil {
-		return crm.Wrap(err, "marshal role")
+		return err
 	}
-	k := roleKey(r.Name)
-	it[store.PK], it[store.SK] = store.AV(k.PK), store.AV(k.SK)
 	it["GSI1PK"], it["GSI1SK"] = store.AV(rolesPK), store.AV(r.Name)
 	return t.Put(ctx, it)
 }

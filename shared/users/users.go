@@ -157,12 +157,10 @@ func (u *User) validate() error {
 }
 
 func toItem(u *User) (store.Item, error) {
-	it, err := dynamo.MarshalItem(u)
+	it, err := store.Marshal(userKey(u.ID), u)
 	if err != nil {
-		return nil, crm.Wrap(err, "marshal user")
+		return nil, err
 	}
-	k := userKey(u.ID)
-	it[store.PK], it[store.SK] = store.AV(k.PK), store.AV(k.SK)
 	it["GSI1PK"], it["GSI1SK"] = store.AV(listPK), store.AV(u.ID)
 	it["GSI2PK"], it["GSI2SK"] = store.AV(listPK), store.AV(search.Normalize(u.Name)+"#"+u.ID)
 	it["GSI3PK"], it["GSI3SK"] = store.AV(listPK+"#STATUS#"+u.Status), store.AV(u.ID)
