@@ -106,8 +106,7 @@ func (c *ControlPlane) Admin(ctx context.Context, username string) (*Admin, erro
 	return &a, nil
 }
 
-// AdminByID finds an admin for token verification (admins are few; the
-// username is the key, so the id is checked against it).
+// PutAdmin creates a SaaS admin; ECONFLICT when the username is taken.
 func (c *ControlPlane) PutAdmin(ctx context.Context, a *Admin) error {
 	it, err := store.Marshal(adminKey(a.Username), a)
 	if err != nil {
