@@ -4,27 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"payvand.dev/events"
 	"payvand.dev/shared/awssign"
 	"payvand.dev/shared/testkit/moto"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { moto.Main(m) }
 
 func TestEventBridgePublish(t *testing.T) {
 	ep := moto.Endpoint(t)
-	cfg := moto.Config()
-	cfg.BaseEndpoint = aws.String(ep)
+	cfg := moto.AWS(t)
 	ctx := context.Background()
 	if err := awssign.Do(ctx, cfg, awssign.Request{Service: "events", Host: "events",
 		Headers: map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSEvents.CreateEventBus"},

@@ -8,7 +8,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,11 +20,7 @@ import (
 	"payvand.dev/shared/testkit/moto"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { moto.Main(m) }
 
 // TestAPIOnDynamoDB runs the main customer and auth paths with the
 // DynamoDB backend against moto_server, the signing key read from Secrets
@@ -35,8 +30,7 @@ func TestAPIOnDynamoDB(t *testing.T) {
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	cfg := moto.Config()
-	cfg.BaseEndpoint = aws.String(ep)
+	cfg := moto.AWS(t)
 	secret := fmt.Sprintf("payvand-jwt-%d", time.Now().UnixNano())
 	if _, err := secretsmanager.NewFromConfig(cfg).CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
 		Name: aws.String(secret), SecretString: aws.String("0123456789abcdef0123456789abcdef-moto"),

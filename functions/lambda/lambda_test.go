@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -24,11 +23,7 @@ import (
 	"payvand.dev/shared/testkit/moto"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { moto.Main(m) }
 
 // TestAPIGatewayV2Events drives the handlers as a Lambda receives them:
 // API Gateway v2 events through the same adapter, configuration from the

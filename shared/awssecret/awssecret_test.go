@@ -2,7 +2,6 @@ package awssecret_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,15 +12,10 @@ import (
 	"payvand.dev/shared/testkit/moto"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { moto.Main(m) }
 
 func TestGetString(t *testing.T) {
-	cfg := moto.Config()
-	cfg.BaseEndpoint = aws.String(moto.Endpoint(t))
+	cfg := moto.AWS(t)
 	ctx := context.Background()
 	_, err := secretsmanager.NewFromConfig(cfg).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("awssecret-test"), SecretString: aws.String("s3cr3t-value")})
 	if err != nil {

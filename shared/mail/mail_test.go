@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -17,11 +16,7 @@ import (
 	"payvand.dev/shared/testkit/moto"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { moto.Main(m) }
 
 func TestTemplatesInBothLanguages(t *testing.T) {
 	data := map[string]any{"Name": "Sara", "Organization": "Rabin", "Token": "tok-123", "Link": "https://x/reset?t=tok-123", "ValidMinutes": 60}
@@ -62,8 +57,7 @@ func TestOutboxKeepsMessages(t *testing.T) {
 
 func TestSESAgainstMoto(t *testing.T) {
 	ep := moto.Endpoint(t)
-	cfg := moto.Config()
-	cfg.BaseEndpoint = aws.String(ep)
+	cfg := moto.AWS(t)
 	client := sesv2.NewFromConfig(cfg)
 	ctx := context.Background()
 	if _, err := client.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String("no-reply@payvand.test")}); err != nil {

@@ -1,7 +1,6 @@
 package dynamodb_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,11 +12,7 @@ import (
 	"payvand.dev/shared/testkit/moto"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { moto.Main(m) }
 
 func TestContract(t *testing.T) {
 	ep := moto.Endpoint(t)

@@ -72,6 +72,14 @@ func start() {
 	startErr = fmt.Errorf("moto_server did not answer on %s", endpoint)
 }
 
+// Main runs the package's tests and then stops the shared server: the
+// whole of a TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
+
 // Stop ends the shared server; call it from TestMain after m.Run.
 func Stop() {
 	if proc != nil && proc.Process != nil {
@@ -87,6 +95,13 @@ func Config() aws.Config {
 		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
 		RetryMaxAttempts: 3,
 	}
+}
+
+// AWS returns Config pointed at the shared server, starting it if need be.
+func AWS(t testing.TB) aws.Config {
+	cfg := Config()
+	cfg.BaseEndpoint = aws.String(Endpoint(t))
+	return cfg
 }
 
 // Reset clears everything the server holds.
