@@ -250,9 +250,10 @@ func (s *Server) authenticate(hctx huma.Context, next func(huma.Context)) {
 	next(huma.WithContext(hctx, auth.WithPrincipal(ctx, p)))
 }
 
-// clientIP is the address the request came from (API Gateway's source IP
+// ClientIP is the address the request came from (API Gateway's source IP
 // reaches us as RemoteAddr through the Lambda adapter).
-func clientIP(r string) string {
+func ClientIP(ctx huma.Context) string {
+	r := ctx.RemoteAddr()
 	host, _, err := net.SplitHostPort(r)
 	if err != nil {
 		return r
@@ -273,7 +274,7 @@ func (s *Server) rateLimit(hctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	ctx := hctx.Context()
-	who := "ip:" + clientIP(hctx.RemoteAddr())
+	who := "ip:" + ClientIP(hctx)
 	if p := auth.PrincipalFrom(ctx); p != nil {
 		who = string(p.Realm) + ":" + p.TenantKey + ":" + p.Subject
 		if class == "general" && s.cfg.PlanLimit != nil {

@@ -5,7 +5,6 @@ package adminapi
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"time"
 
@@ -37,10 +36,7 @@ func (d Deps) now() time.Time {
 type client struct{ ip string }
 
 func (c *client) Resolve(ctx huma.Context) []error {
-	c.ip = ctx.RemoteAddr()
-	if h, _, err := net.SplitHostPort(c.ip); err == nil {
-		c.ip = h
-	}
+	c.ip = httpapi.ClientIP(ctx)
 	return nil
 }
 

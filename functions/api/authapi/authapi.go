@@ -126,10 +126,7 @@ type clientInfo struct {
 func (c *clientInfo) Resolve(ctx huma.Context) []error {
 	c.host = ctx.Host()
 	c.origin, c.referer = ctx.Header("Origin"), ctx.Header("Referer")
-	c.ip = ctx.RemoteAddr()
-	if h, _, err := net.SplitHostPort(c.ip); err == nil {
-		c.ip = h
-	}
+	c.ip = httpapi.ClientIP(ctx)
 	h, _, err := net.SplitHostPort(c.host)
 	if err != nil {
 		h = c.host
