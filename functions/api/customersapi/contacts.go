@@ -210,13 +210,14 @@ func listContacts(ctx context.Context, s *httpapi.Server, svc Service, in *Conta
 	if err != nil {
 		return nil, err
 	}
+	owner, deals, activities := in.Includes("owner"), in.Includes("deals"), in.Includes("activities")
 	views := make([]ContactView, len(list))
 	for i, c := range list {
-		views[i] = contactView(ctx, c, in.Includes("owner"))
-		if in.Includes("deals") {
+		views[i] = contactView(ctx, c, owner)
+		if deals {
 			views[i].Deals = &[]map[string]any{}
 		}
-		if in.Includes("activities") {
+		if activities {
 			views[i].Activities = &[]map[string]any{}
 		}
 	}

@@ -320,13 +320,14 @@ func (d Deps) list(ctx context.Context, s *httpapi.Server, in *ListUsersInput, s
 	if err != nil {
 		return nil, err
 	}
+	department, position := in.Includes("department"), in.Includes("position")
 	views := make([]Member, len(list))
 	for i, u := range list {
 		views[i] = view(ctx, u)
-		if in.Includes("department") && u.DepartmentID != "" {
+		if department && u.DepartmentID != "" {
 			views[i].Department = &httpapi.Ref{ID: u.DepartmentID}
 		}
-		if in.Includes("position") && u.PositionID != "" {
+		if position && u.PositionID != "" {
 			views[i].Position = &httpapi.Ref{ID: u.PositionID}
 		}
 	}
