@@ -16,15 +16,20 @@ func registerCompanies(s *httpapi.Server, svc Service) {
 			Tags: []string{"Companies"}, Realm: httpapi.TenantUsers, Module: "customers", Feature: "customers"}
 	}
 	b2b := "B2B"
-	company := func(ctx context.Context, id string) (*crm.CustomerDetail, error) {
-		d, err := svc.Detail(ctx, id)
+	// A customer of another type is not a company: not found.
+	isCompany := func(c *crm.Customer) error {
+		if c.Type != b2b {
+			return &crm.Error{Code: crm.ENOTFOUND, Message: "company not found", Key: "not-found-resource", Args: []any{"company"}}
+		}
+		return nil
+	}
+	// checkCompany reads only the customer's item, not its collection.
+	checkCompany := func(ctx context.Context, id string) error {
+		c, err := svc.Get(ctx, id)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if d.Customer.Type != b2b {
-			return nil, &crm.Error{Code: crm.ENOTFOUND, Message: "company not found", Key: "not-found-resource", Args: []any{"company"}}
-		}
-		return d, nil
+		return isCompany(c)
 	}
 	httpapi.Register(s, route(http.MethodGet, "", "list", "List companies (B2B customers)"),
 		func(ctx context.Context, in *ListInput) (*httpapi.ListBody[CustomerView], error) {
@@ -47,15 +52,18 @@ func registerCompanies(s *httpapi.Server, svc Service) {
 	})
 	httpapi.Register(s, route(http.MethodGet, "/{id}", "get", "A company with its contacts and deals"),
 		func(ctx context.Context, in *IDInput) (*httpapi.Body[DetailView], error) {
-			d, err := company(ctx, in.ID)
+			d, err := svc.Detail(ctx, in.ID)
 			if err != nil {
+				return nil, err
+			}
+			if err := isCompany(d.Customer); err != nil {
 				return nil, err
 			}
 			return httpapi.OK(detailView(ctx, d), ""), nil
 		})
 	httpapi.Register(s, route(http.MethodPut, "/{id}", "update", "Change a company (only the fields sent)"),
 		func(ctx context.Context, in *UpdateInput) (*httpapi.Body[CustomerView], error) {
-			if _, err := company(ctx, in.ID); err != nil {
+			if err := checkCompany(ctx, in.ID); err != nil {
 				return nil, err
 			}
 			p := in.Body.patch()
@@ -68,7 +76,7 @@ func registerCompanies(s *httpapi.Server, svc Service) {
 		})
 	httpapi.Register(s, route(http.MethodDelete, "/{id}", "delete", "Delete a company (its contacts stay, detached)"),
 		func(ctx context.Context, in *IDInput) (*httpapi.Body[any], error) {
-			if _, err := company(ctx, in.ID); err != nil {
+			if err := checkCompany(ctx, in.ID); err != nil {
 				return nil, err
 			}
 			if err := svc.Delete(ctx, in.ID); err != nil {

@@ -156,7 +156,15 @@ func TestCompaniesAreB2BCustomers(t *testing.T) {
 	if len(l.List()) != 1 || l.List()[0]["name"] != "Acme Corporation" {
 		t.Fatalf("companies = %v", l.List())
 	}
-	e.Do("GET", "/api/companies/"+person["id"].(string), tok, nil).Want(t, 404)
+	// A B2C customer is not a company: it can be neither read, changed
+	// nor deleted through /api/companies.
+	pid := person["id"].(string)
+	e.Do("GET", "/api/companies/"+pid, tok, nil).Want(t, 404)
+	e.Do("PUT", "/api/companies/"+pid, tok, map[string]any{"industry": "Software"}).Want(t, 404)
+	e.Do("DELETE", "/api/companies/"+pid, tok, nil).Want(t, 404)
+	if c := e.Do("GET", "/api/customers/"+pid, tok, nil).Want(t, 200).Data(); c["type"] != "B2C" || c["industry"] == "Software" {
+		t.Fatalf("person after company routes = %v", c)
+	}
 	e.Do("PUT", "/api/companies/"+id, tok, map[string]any{"industry": "Software", "type": "B2C"}).Want(t, 200)
 	if c := e.Do("GET", "/api/customers/"+id, tok, nil).Data(); c["type"] != "B2B" || c["industry"] != "Software" {
 		t.Fatalf("after update = %v", c)
