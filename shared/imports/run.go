@@ -211,7 +211,14 @@ func (im *Importer) contact(ctx context.Context, t store.Table, rec map[string]s
 		return true, err
 	}
 	if dryRun {
-		return false, c.Validate()
+		// Judge the contact as the update would leave it.
+		old, err := im.Service.Contact(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		p.Apply(old)
+		customers.PrepareContact(old)
+		return false, old.Validate()
 	}
 	_, err = im.Service.UpdateContact(ctx, id, p)
 	return false, err

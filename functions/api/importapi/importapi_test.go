@@ -122,6 +122,25 @@ func TestImportContactsFromXLSX(t *testing.T) {
 	}
 }
 
+// TestDryRunOfAnUpdateJudgesTheMergedContact: a row that matches a
+// contact by email changes only the columns it has, so a dry run must
+// judge the contact as it would be after the update, as the real run does.
+func TestDryRunOfAnUpdateJudgesTheMergedContact(t *testing.T) {
+	e := apitest.New(t)
+	tok := e.CEO("alpha")
+	e.Do("POST", "/api/contacts", tok, map[string]any{"name": "Sara Ahmadi", "email": "sara@example.com"}).Want(t, 201)
+	csv := []byte("name,email,mobile\n,sara@example.com,09121112233\n") // the row leaves the name as it is
+	for _, path := range []string{"/api/import/contacts?dry_run=true", "/api/import/contacts"} {
+		code, m := upload(t, e, tok, path, "update.csv", csv)
+		if code != 200 || report(m)["updated"] != float64(1) || report(m)["failed"] != float64(0) {
+			t.Fatalf("%s: %d %v", path, code, m)
+		}
+	}
+	if s := e.Do("GET", "/api/contacts?search=sara", tok, nil).List(); len(s) != 1 || s[0]["name"] != "Sara Ahmadi" || s[0]["mobile"] != "09121112233" {
+		t.Fatalf("after import = %v", s)
+	}
+}
+
 // TestLargeImportRunsAsAJob: 10,000 rows return 202 at once and finish in
 // the background; the job reports its progress and counts.
 func TestLargeImportRunsAsAJob(t *testing.T) {
