@@ -253,13 +253,20 @@ func Register(s *httpapi.Server, d Deps) {
 		{"/api/auth/logout", "logout"}, {"/api/tenant/auth/logout", "tenant-logout"}, {"/api/admin/auth/logout", "admin-logout"},
 	} {
 		httpapi.Register(s, httpapi.Route{Method: http.MethodPost, Path: p.path, ID: p.id, Tags: tags, Realm: httpapi.Public,
-			Summary: "End the session: revoke the refresh token family and clear the cookies"},
+			Summary: "End the session: revoke the refresh token family (of the cookie and/or the body's refresh_token) and clear the cookies"},
 			func(ctx context.Context, in *RefreshInput) (*LogoutOutput, error) {
 				if err := d.checkOrigin(&in.clientInfo); err != nil {
 					return nil, err
 				}
+				// Revoke whatever the client presented: the cookie, the body
+				// form that refresh also accepts, or both.
 				if err := d.Refresh.Revoke(ctx, in.Cookie); err != nil {
 					return nil, err
+				}
+				if in.Body != nil && in.Body.RefreshToken != in.Cookie {
+					if err := d.Refresh.Revoke(ctx, in.Body.RefreshToken); err != nil {
+						return nil, err
+					}
 				}
 				out := &LogoutOutput{Body: httpapi.Envelope[any]{Success: true, Message: "logged out"}}
 				for _, c := range []string{RefreshCookie, "auth-token", "tenant_token", "admin_token"} {

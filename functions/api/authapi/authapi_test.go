@@ -148,3 +148,22 @@ func TestMeVerifyAndRealms(t *testing.T) {
 	e.Do("GET", "/api/admin/auth/verify", "", nil, "Cookie: admin_token="+at).Want(t, 200)
 	e.Do("GET", "/api/auth/me", "", nil, "Cookie: tenant_token="+tok).Want(t, 200)
 }
+
+// Refresh accepts the token in the body, so logout must revoke a token
+// sent that way too, not only the cookie.
+func TestLogoutRevokesTheTokenItWasGiven(t *testing.T) {
+	e := apitest.New(t)
+	login := func() string {
+		r := e.Do("POST", "/api/auth/login", "", map[string]string{"email": "ceo@alpha.test", "password": apitest.Password}).Want(t, 200)
+		return cookieOf(r, "refresh_token").Value
+	}
+	body := login()
+	e.Do("POST", "/api/auth/logout", "", map[string]string{"refresh_token": body}).Want(t, 200)
+	e.Do("POST", "/api/auth/refresh", "", map[string]string{"refresh_token": body}).Want(t, 401)
+
+	// Both forms at once, of two sessions: both end.
+	cookie, body := login(), login()
+	e.Do("POST", "/api/tenant/auth/logout", "", map[string]string{"refresh_token": body}, "Cookie: refresh_token="+cookie).Want(t, 200)
+	e.Do("POST", "/api/auth/refresh", "", nil, "Cookie: refresh_token="+cookie).Want(t, 401)
+	e.Do("POST", "/api/auth/refresh", "", map[string]string{"refresh_token": body}).Want(t, 401)
+}
