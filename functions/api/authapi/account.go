@@ -14,6 +14,7 @@ import (
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/httpapi"
 	mailer "payvand.dev/shared/mail"
+	"payvand.dev/shared/store"
 	"payvand.dev/shared/tenancy"
 	"payvand.dev/shared/users"
 )
@@ -50,9 +51,19 @@ type ForgotInput struct {
 type ResetInput struct {
 	Body struct {
 		Email                string `json:"email" maxLength:"254"`
-		Token                string `json:"token" minLength:"1" maxLength:"200"`
+		Token                string `json:"token" minLength:"1" maxLength:"200" doc:"From the reset email, or from an invitation link"`
 		Password             string `json:"password" maxLength:"256"`
 		PasswordConfirmation string `json:"password_confirmation" maxLength:"256"`
+	}
+}
+
+// AcceptInput chooses the first password of an invited user.
+type AcceptInput struct {
+	Body struct {
+		Token                string `json:"token" minLength:"1" maxLength:"200" doc:"The token query parameter of the invitation link ${AppURL}/accept-invitation?token=…&tenant=<key>&email=…"`
+		Password             string `json:"password" maxLength:"256"`
+		PasswordConfirmation string `json:"password_confirmation" maxLength:"256"`
+		Email                string `json:"email,omitempty" maxLength:"254" doc:"Optional; when sent, it must be the invited email"`
 	}
 }
 
@@ -89,20 +100,31 @@ func registerAccount(s *httpapi.Server, d Deps) {
 			if key == "" {
 				key = strings.TrimSpace(in.TenantHeader)
 			}
-			if err := d.sendReset(ctx, key, email); err != nil {
-				// Logged, never shown: the answer must not depend on the account.
-				slog.ErrorContext(ctx, "password reset email", "err", err)
-			}
+			d.forgot(ctx, key, email)
 			return httpapi.OK[any](nil, generic), nil
 		})
 
 	httpapi.Register(s, httpapi.Route{Method: http.MethodPost, Path: "/api/auth/reset-password", ID: "reset-password", Tags: tags,
 		Realm: httpapi.Public, RateClass: "forgot", Summary: "Set a new password with the emailed token; ends every session of the account"},
 		func(ctx context.Context, in *ResetInput) (*httpapi.Body[any], error) {
-			if err := d.resetPassword(ctx, in); err != nil {
+			b := in.Body
+			if err := d.setPassword(ctx, b.Token, users.NormalizeEmail(b.Email), b.Password, b.PasswordConfirmation); err != nil {
 				return nil, err
 			}
 			return httpapi.OK[any](nil, "password changed; log in with the new password"), nil
+		})
+
+	httpapi.Register(s, httpapi.Route{Method: http.MethodPost, Path: "/api/auth/accept-invitation", ID: "accept-invitation", Tags: tags,
+		Realm: httpapi.Public, RateClass: "forgot",
+		Summary: "Choose the first password with the token of an invitation link (${AppURL}/accept-invitation?token=…&tenant=<key>&email=…); " +
+			"the link works once, for 72 hours, and a re-sent invitation replaces it. The same as reset-password without the email."},
+		func(ctx context.Context, in *AcceptInput) (*httpapi.Body[any], error) {
+			b := in.Body
+			email := users.NormalizeEmail(b.Email)
+			if err := d.setPassword(ctx, b.Token, email, b.Password, b.PasswordConfirmation); err != nil {
+				return nil, err
+			}
+			return httpapi.OK[any](nil, "password set; log in with it"), nil
 		})
 
 	httpapi.Register(s, httpapi.Route{Method: http.MethodGet, Path: "/api/auth/permissions", ID: "permissions", Tags: tags,
@@ -145,12 +167,10 @@ func (d Deps) register(ctx context.Context, in *RegisterInput) (*LoginOutput[Use
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	if taken, err := d.Control.TenantsForEmail(ctx, email); err != nil {
-		return nil, err
-	} else if len(taken) > 0 {
-		return nil, &crm.Error{Code: crm.ECONFLICT, Message: "an account with this email already exists; log in instead",
-			Fields: map[string][]string{"email": {"an account with this email already exists"}}}
-	}
+	// An email may belong to users of several organizations (the login
+	// index lists them all), so a known email is no reason to refuse, and
+	// the answer must not tell whether it has an account: only a taken
+	// tenant key is a conflict.
 	hash, err := auth.HashPassword(b.Password)
 	if err != nil {
 		return nil, err
@@ -217,16 +237,55 @@ func deriveKey(name string, attempt int) string {
 	return key
 }
 
-// sendReset emails a reset token when the account exists; silently does
-// nothing when it does not.
-func (d Deps) sendReset(ctx context.Context, key, email string) error {
+// resetMailTimeout bounds the reset email sent after the answer.
+const resetMailTimeout = 30 * time.Second
+
+// forgot sends the reset email, if the account exists, so that the answer
+// takes as long either way. Where the process outlives its answers
+// (Background is set: the local runner), the mail goes off the request
+// path with a detached context and its own timeout. On Lambda (Background
+// is nil) the process may freeze right after responding, so the mail is
+// sent inline, and an unknown account spends the time of a password hash
+// instead (about what the token write and the mail provider call cost).
+func (d Deps) forgot(ctx context.Context, key, email string) {
+	if d.Background != nil {
+		job := store.WithoutStats(context.WithoutCancel(ctx))
+		d.Background(func(context.Context) {
+			defer func() {
+				if v := recover(); v != nil {
+					slog.ErrorContext(job, "password reset email panicked", "panic", v)
+				}
+			}()
+			ctx, cancel := context.WithTimeout(job, resetMailTimeout)
+			defer cancel()
+			if _, err := d.sendReset(ctx, key, email); err != nil {
+				slog.ErrorContext(ctx, "password reset email", "err", err)
+			}
+		})
+		return
+	}
+	sent, err := d.sendReset(ctx, key, email)
+	if err != nil {
+		// Logged, never shown: the answer must not depend on the account.
+		slog.ErrorContext(ctx, "password reset email", "err", err)
+	}
+	if sent == 0 {
+		auth.EqualizeTiming(email)
+	}
+}
+
+// sendReset emails a reset token to each account of the email (in the
+// tenant of key, or in every tenant of the login index) and returns how
+// many it sent; an unknown account is silently skipped.
+func (d Deps) sendReset(ctx context.Context, key, email string) (int, error) {
 	keys := []string{key}
 	if key == "" {
 		var err error
 		if keys, err = d.Control.TenantsForEmail(ctx, email); err != nil {
-			return err
+			return 0, err
 		}
 	}
+	sent := 0
 	for _, k := range keys {
 		t, err := d.Control.Tenant(ctx, k)
 		if err != nil {
@@ -236,48 +295,56 @@ func (d Deps) sendReset(ctx context.Context, key, email string) error {
 		if err != nil {
 			continue
 		}
-		token, err := d.Resets.Issue(ctx, auth.RealmTenant, k, u.ID)
+		token, err := d.Resets.Issue(ctx, auth.PasswordReset, auth.RealmTenant, k, u.ID)
 		if err != nil {
-			return err
+			return sent, err
 		}
 		link := strings.TrimRight(d.AppURL, "/") + "/reset-password?" + url.Values{"token": {token}, "email": {email}}.Encode()
 		subject, text, html, err := mailer.Render("reset-password", u.Locale, map[string]any{
 			"Name": u.Name, "Organization": t.CompanyName, "Token": token, "Link": link, "ValidMinutes": int(auth.ResetTTL.Minutes())})
 		if err != nil {
-			return err
+			return sent, err
 		}
 		if _, err := d.Mail.Send(ctx, mailer.Message{To: []string{email}, Subject: subject, Text: text, HTML: html, Template: "reset-password", Tenant: k}); err != nil {
-			return err
+			return sent, err
 		}
+		sent++
 	}
-	return nil
+	return sent, nil
 }
 
-func (d Deps) resetPassword(ctx context.Context, in *ResetInput) error {
-	b := in.Body
-	email := users.NormalizeEmail(b.Email)
-	sess, err := d.Resets.Peek(ctx, b.Token)
+// setPassword redeems a reset or invitation token: the account's password
+// becomes password, every session of the account ends and no earlier link
+// works any more. email, when not empty, must be the account's.
+//
+// There is no email-verified flag on users; if one is added, a redeemed
+// invitation (which proves the mailbox) is where to set it.
+func (d Deps) setPassword(ctx context.Context, token, email, password, confirmation string) error {
+	sess, err := d.Resets.Peek(ctx, token)
 	if err != nil {
 		return err
 	}
 	table := d.Control.TableFor(sess.TenantKey)
 	u, err := (users.Repo{}).Get(ctx, table, sess.Subject)
-	if err != nil || u.Email != email {
+	if err != nil || (email != "" && u.Email != email) || u.Status == users.StatusDeleted {
 		return &crm.Error{Code: crm.EVALIDATION, Message: "the reset token is invalid or has expired",
 			Fields: map[string][]string{"token": {"the reset token is invalid or has expired"}}}
 	}
-	if err := auth.CheckPasswordPolicy(b.Password, b.PasswordConfirmation, email, u.Name); err != nil {
+	if err := auth.CheckPasswordPolicy(password, confirmation, u.Email, u.Name); err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(b.Password)
+	hash, err := auth.HashPassword(password)
 	if err != nil {
 		return err
 	}
 	// Consume first: of two concurrent resets with one token, one wins.
-	if err := d.Resets.Consume(ctx, b.Token); err != nil {
+	if err := d.Resets.Consume(ctx, token); err != nil {
 		return err
 	}
 	if err := (users.Repo{}).SetPassword(ctx, table, u.ID, hash); err != nil {
+		return err
+	}
+	if err := d.Resets.Forget(ctx, auth.RealmTenant, sess.TenantKey, u.ID); err != nil {
 		return err
 	}
 	return d.Refresh.RevokeAll(ctx, auth.RealmTenant, sess.TenantKey, u.ID)

@@ -30,6 +30,9 @@ type Deps struct {
 	Limiter httpapi.Limiter // login and forgot-password limits (always on)
 	Origins []string        // origins trusted besides the API's own host
 	AppURL  string          // the SPA, for links in emails
+	// Background runs work after the answer (the reset email); nil where
+	// the process may freeze after responding (Lambda).
+	Background func(func(ctx context.Context))
 }
 
 // RefreshCookie carries the refresh token; scoped to the auth paths.

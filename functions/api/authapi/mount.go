@@ -9,6 +9,7 @@ import (
 func Mount() app.Mount {
 	return app.Mount{Name: "auth", Register: func(s *httpapi.Server, d *app.Deps) {
 		Register(s, Deps{Control: d.Control, Tokens: d.Tokens, Refresh: d.Refresh, Resets: d.Resets, Mail: d.Mail,
-			Limiter: d.LoginLimiter, Origins: d.Config.CORSOrigins, AppURL: d.Config.AppURL})
+			Limiter: d.LoginLimiter, Origins: d.Config.CORSOrigins, AppURL: d.Config.AppURL,
+			Background: d.Background})
 	}}
 }
