@@ -28,10 +28,16 @@ type wireValue struct {
 	IsM  bool                 `json:"isM,omitempty"` // distinguishes an empty map
 }
 
+// MaxDepth is how deeply lists and maps may nest in an item: DynamoDB's
+// limit. Refusing deeper values on write keeps every stored item readable
+// (encoding/json stops decoding at 10,000 levels, two per attribute level
+// in this format, so a 5,000-level value could be written but never read).
+const MaxDepth = 32
+
 func encodeItem(it store.Item) ([]byte, error) {
 	w := make(map[string]wireValue, len(it))
 	for k, v := range it {
-		wv, err := toWire(v)
+		wv, err := toWire(v, 1)
 		if err != nil {
 			return nil, fmt.Errorf("attribute %s: %w", k, err)
 		}
@@ -52,7 +58,7 @@ func decodeItem(b []byte) (store.Item, error) {
 	return it, nil
 }
 
-func toWire(v types.AttributeValue) (wireValue, error) {
+func toWire(v types.AttributeValue, depth int) (wireValue, error) {
 	switch x := v.(type) {
 	case *types.AttributeValueMemberS:
 		return wireValue{S: &x.Value}, nil
@@ -71,9 +77,12 @@ func toWire(v types.AttributeValue) (wireValue, error) {
 	case *types.AttributeValueMemberBS:
 		return wireValue{BS: x.Value}, nil
 	case *types.AttributeValueMemberL:
+		if depth > MaxDepth {
+			return wireValue{}, fmt.Errorf("lists and maps nest deeper than %d levels", MaxDepth)
+		}
 		l := make([]wireValue, len(x.Value))
 		for i, e := range x.Value {
-			we, err := toWire(e)
+			we, err := toWire(e, depth+1)
 			if err != nil {
 				return wireValue{}, err
 			}
@@ -81,9 +90,12 @@ func toWire(v types.AttributeValue) (wireValue, error) {
 		}
 		return wireValue{L: l, IsL: true}, nil
 	case *types.AttributeValueMemberM:
+		if depth > MaxDepth {
+			return wireValue{}, fmt.Errorf("lists and maps nest deeper than %d levels", MaxDepth)
+		}
 		m := make(map[string]wireValue, len(x.Value))
 		for k, e := range x.Value {
-			we, err := toWire(e)
+			we, err := toWire(e, depth+1)
 			if err != nil {
 				return wireValue{}, err
 			}

@@ -314,12 +314,26 @@ func load(tx *bolt.Tx, key []byte, now time.Time) (store.Item, error) {
 	}
 	it, err := decodeItem(v)
 	if err != nil {
-		return nil, fmt.Errorf("embedded store: corrupt item %q: %w", key, err)
+		return nil, fmt.Errorf("%w %q: %v", errCorrupt, key, err)
 	}
 	if store.Expired(it, now) {
 		return nil, nil
 	}
 	return it, nil
+}
+
+// errCorrupt marks an item that cannot be decoded (written by an older
+// version without today's bounds). Reads of one item fail with it; reads
+// of many skip and log it, so one bad record cannot take a whole list down.
+var errCorrupt = errors.New("embedded store: corrupt item")
+
+// skipCorrupt logs and forgets a corrupt item met by a multi-item read.
+func skipCorrupt(err error) error {
+	if errors.Is(err, errCorrupt) {
+		slog.Error("skipped an unreadable item", "err", err)
+		return nil
+	}
+	return err
 }
 
 func numberString(n int64) string { return strconv.FormatInt(n, 10) }

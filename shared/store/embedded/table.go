@@ -167,7 +167,9 @@ func (t *table) BatchGet(ctx context.Context, keys []store.Key) ([]store.Item, e
 		for _, k := range keys {
 			it, err := load(tx, mainKey(k), now)
 			if err != nil {
-				return err
+				if err = skipCorrupt(err); err != nil {
+					return err
+				}
 			}
 			if it != nil {
 				out = append(out, it)
@@ -318,7 +320,9 @@ func (t *table) Query(ctx context.Context, q store.Query) (store.Page, error) {
 			}
 			it, err := load(tx, mk, now)
 			if err != nil {
-				return err
+				if err = skipCorrupt(err); err != nil {
+					return err
+				}
 			}
 			if it == nil {
 				continue
