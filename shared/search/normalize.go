@@ -35,10 +35,9 @@ func Normalize(s string) string {
 
 // Tokens splits normalized text into distinct words of letters and digits.
 func Tokens(s string) []string {
-	words := strings.FieldsFunc(Normalize(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	seen := map[string]bool{}
 	var out []string
-	for _, w := range words {
+	for _, w := range split(Normalize(s)) {
 		if !seen[w] {
 			seen[w] = true
 			out = append(out, w)
@@ -46,6 +45,16 @@ func Tokens(s string) []string {
 	}
 	return out
 }
+
+// split cuts normalized text into its words of letters and digits, in
+// order, repeats kept.
+func split(n string) []string {
+	return strings.FieldsFunc(n, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// joined is the index form of words written without spaces between them
+// (an email, a SKU): the same whatever separated them.
+func joined(words []string) string { return strings.Join(words, "-") }
 
 // PhoneDigits returns a phone number's digits in national form: Persian or
 // Arabic digits become ASCII and +98 / 0098 / 98 / 0 prefixes are unified
@@ -62,6 +71,34 @@ func PhoneDigits(s string) string {
 	case strings.HasPrefix(d, "0098"):
 		d = d[4:]
 	case strings.HasPrefix(d, "98") && len(d) == 12:
+		d = d[2:]
+	}
+	return strings.TrimLeft(d, "0")
+}
+
+// phoneQuery returns the national digits a search stands for when it is
+// typed like a phone number (digits with spaces, dashes, dots, slashes,
+// brackets or a leading +, at least 4 digits), else "". A number typed
+// with its country code finds the numbers stored without it.
+func phoneQuery(n string) string {
+	var b strings.Builder
+	for _, r := range n {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case strings.ContainsRune(" +-()./", r):
+		default:
+			return ""
+		}
+	}
+	d := b.String()
+	if len(d) < 4 {
+		return ""
+	}
+	switch {
+	case strings.HasPrefix(d, "0098"):
+		d = d[4:]
+	case strings.HasPrefix(d, "98") && (strings.HasPrefix(n, "+") || len(d) == 12):
 		d = d[2:]
 	}
 	return strings.TrimLeft(d, "0")
