@@ -91,8 +91,17 @@ type CustomerPatch struct {
 	Version *int64
 }
 
-// Apply copies the set fields onto c.
-func (p *CustomerPatch) Apply(c *Customer) {
+// Apply copies the set fields onto c (the stored customer, or a new one).
+// The top-level city (Rabin) and the address's city (IshYar) are one
+// field: whichever the client changed wins, so that an object sent back
+// as it was read with only one of them edited keeps them equal. When both
+// are sent, differ from each other and from the stored values there is no
+// telling which is meant: EVALIDATION naming city, and c is unchanged.
+func (p *CustomerPatch) Apply(c *Customer) error {
+	city, err := p.city(c)
+	if err != nil {
+		return err
+	}
 	set := func(dst *string, src *string) {
 		if src != nil {
 			*dst = strings.TrimSpace(*src)
@@ -104,7 +113,6 @@ func (p *CustomerPatch) Apply(c *Customer) {
 	set(&c.Mobile, p.Mobile)
 	set(&c.Type, p.Type)
 	set(&c.Company, p.Company)
-	set(&c.City, p.City)
 	set(&c.Status, p.Status)
 	set(&c.Domain, p.Domain)
 	set(&c.Industry, p.Industry)
@@ -122,12 +130,42 @@ func (p *CustomerPatch) Apply(c *Customer) {
 	if p.CustomFields != nil {
 		c.CustomFields = *p.CustomFields
 	}
-	// One city: the top-level field (Rabin) and the address's (IshYar).
-	if p.City == nil && p.Address != nil && c.Address.City != "" {
-		c.City = c.Address.City
+	c.City, c.Address.City = city, city
+	return nil
+}
+
+// city is the one city c has after the patch. An address without a city
+// (Rabin's address string, an IshYar form without the field) leaves the
+// city as it is; an empty top-level city clears it.
+func (p *CustomerPatch) city(c *Customer) (string, error) {
+	stored := c.City
+	if stored == "" {
+		stored = c.Address.City
 	}
-	if c.Address.City == "" {
-		c.Address.City = c.City
+	top, addr := "", ""
+	if p.City != nil {
+		top = strings.TrimSpace(*p.City)
+	}
+	if p.Address != nil {
+		addr = strings.TrimSpace(p.Address.City)
+	}
+	switch {
+	case p.City == nil && addr == "":
+		return stored, nil
+	case p.City == nil:
+		return addr, nil
+	case addr == "":
+		return top, nil
+	}
+	topChanged, addrChanged := top != c.City, addr != c.Address.City
+	switch {
+	case topChanged && addrChanged && !strings.EqualFold(top, addr):
+		return "", &Error{Code: EVALIDATION, Message: "the given data was invalid", Key: "validation",
+			Fields: map[string][]string{"city": {"city and address.city name different cities; send one of them, or the same city in both"}}}
+	case addrChanged && !topChanged:
+		return addr, nil
+	default:
+		return top, nil
 	}
 }
 

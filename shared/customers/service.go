@@ -189,7 +189,9 @@ func (s *Service) Update(ctx context.Context, id string, patch *crm.CustomerPatc
 	}
 	c := *old
 	c.Tags = slices.Clone(old.Tags)
-	patch.Apply(&c)
+	if err := patch.Apply(&c); err != nil {
+		return nil, err
+	}
 	normalize(&c)
 	if err := c.Validate(); err != nil {
 		return nil, err

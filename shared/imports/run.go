@@ -152,7 +152,9 @@ func (im *Importer) customer(ctx context.Context, t store.Table, rec map[string]
 		p.Name = &n
 	}
 	var c crm.Customer
-	p.Apply(&c)
+	if err := p.Apply(&c); err != nil {
+		return true, err
+	}
 	customers.Prepare(&c)
 	id, err := existing(ctx, t, "customer", search.MatchKeys(c.Email, c.Phone, c.Mobile))
 	if err != nil {
@@ -170,7 +172,9 @@ func (im *Importer) customer(ctx context.Context, t store.Table, rec map[string]
 		if err != nil {
 			return false, err
 		}
-		p.Apply(old)
+		if err := p.Apply(old); err != nil {
+			return false, err
+		}
 		customers.Prepare(old)
 		return false, old.Validate()
 	}

@@ -43,7 +43,9 @@ func registerCompanies(s *httpapi.Server, svc Service) {
 		c := &crm.Customer{}
 		p := in.Body.CustomerFields.patch()
 		p.Name, p.Type = &in.Body.Name, &b2b
-		p.Apply(c)
+		if err := p.Apply(c); err != nil {
+			return nil, err
+		}
 		created, err := svc.Create(ctx, c)
 		if err != nil {
 			return nil, err

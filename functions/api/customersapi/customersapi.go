@@ -127,7 +127,9 @@ func register(s *httpapi.Server, svc Service, prefix, id string) {
 		c := &crm.Customer{}
 		p := in.Body.CustomerFields.patch()
 		p.Name = &in.Body.Name
-		p.Apply(c)
+		if err := p.Apply(c); err != nil {
+			return nil, err
+		}
 		created, err := svc.Create(ctx, c)
 		if err != nil {
 			return nil, err
