@@ -27,6 +27,7 @@ import (
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/search"
 	"payvand.dev/shared/store"
+	"payvand.dev/shared/users"
 )
 
 const (
@@ -168,6 +169,7 @@ func (s *Service) CreateContact(ctx context.Context, c *crm.Contact) (*crm.Conta
 	}
 	now := s.now()
 	c.ID, c.CreatedAt, c.UpdatedAt, c.Version = ids.New(), now, now, 1
+	ownerGiven := c.OwnerID != ""
 	if p := auth.PrincipalFrom(ctx); p != nil {
 		c.CreatedBy = p.Subject
 		if c.OwnerID == "" {
@@ -177,6 +179,11 @@ func (s *Service) CreateContact(ctx context.Context, c *crm.Contact) (*crm.Conta
 	normalizeContact(c)
 	if err := c.Validate(); err != nil {
 		return nil, err
+	}
+	if ownerGiven {
+		if err := users.CheckAssignee(ctx, t, "owner_id", c.OwnerID); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.attachCustomer(ctx, t, c); err != nil {
 		return nil, err
@@ -236,6 +243,11 @@ func (s *Service) UpdateContact(ctx context.Context, id string, p *crm.ContactPa
 	normalizeContact(&c)
 	if err := c.Validate(); err != nil {
 		return nil, err
+	}
+	if c.OwnerID != old.OwnerID && c.OwnerID != "" {
+		if err := users.CheckAssignee(ctx, t, "owner_id", c.OwnerID); err != nil {
+			return nil, err
+		}
 	}
 	if c.CustomerID != old.CustomerID {
 		if err := s.attachCustomer(ctx, t, &c); err != nil {

@@ -14,6 +14,7 @@ import (
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/search"
 	"payvand.dev/shared/store"
+	"payvand.dev/shared/users"
 )
 
 // TableSource finds the caller's tenant table from the context.
@@ -48,6 +49,7 @@ func (s *Service) Create(ctx context.Context, c *crm.Customer) (*crm.Customer, e
 	now := s.now()
 	c.ID = ids.New()
 	c.CreatedAt, c.UpdatedAt, c.Version = now, now, 1
+	ownerGiven := c.OwnerID != ""
 	if p := auth.PrincipalFrom(ctx); p != nil {
 		c.CreatedBy = p.Subject
 		if c.OwnerID == "" {
@@ -57,6 +59,11 @@ func (s *Service) Create(ctx context.Context, c *crm.Customer) (*crm.Customer, e
 	normalize(c)
 	if err := c.Validate(); err != nil {
 		return nil, err
+	}
+	if ownerGiven {
+		if err := users.CheckAssignee(ctx, t, "owner_id", c.OwnerID); err != nil {
+			return nil, err
+		}
 	}
 	it, tokens, err := toItem(c)
 	if err != nil {
@@ -195,6 +202,11 @@ func (s *Service) Update(ctx context.Context, id string, patch *crm.CustomerPatc
 	normalize(&c)
 	if err := c.Validate(); err != nil {
 		return nil, err
+	}
+	if c.OwnerID != old.OwnerID && c.OwnerID != "" {
+		if err := users.CheckAssignee(ctx, t, "owner_id", c.OwnerID); err != nil {
+			return nil, err
+		}
 	}
 	now := s.now()
 	c.UpdatedAt = now
