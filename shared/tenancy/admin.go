@@ -105,6 +105,39 @@ func (c *ControlPlane) Plans(ctx context.Context) ([]*Plan, error) {
 	return out, nil
 }
 
+// PlanInUse reports whether any tenant is on the plan named name: one
+// query of the tenants-by-plan index, whatever the number of tenants.
+func (c *ControlPlane) PlanInUse(ctx context.Context, name string) (bool, error) {
+	p, err := c.Table.Query(ctx, store.Query{Index: "GSI3", PK: tenantPlanPK + planRef(name), Limit: 1})
+	if err != nil {
+		return false, err
+	}
+	return len(p.Items) > 0, nil
+}
+
+// DeletePlan removes a plan that no tenant is on: ENOTFOUND when there is
+// no such plan, ECONFLICT while a tenant uses it (move them to another
+// plan first). Tenants name their plan, so the check is by name.
+func (c *ControlPlane) DeletePlan(ctx context.Context, id string) (*Plan, error) {
+	p, err := c.PlanByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	used, err := c.PlanInUse(ctx, p.Name)
+	if err != nil {
+		return nil, err
+	}
+	if used {
+		return nil, &crm.Error{Code: crm.ECONFLICT, Message: "tenants are on this plan; move them to another plan before deleting it"}
+	}
+	if err := c.Table.Delete(ctx, planKey(id), store.Exists()); crm.ErrorCode(err) == crm.ECONFLICT {
+		return nil, planNotFound()
+	} else if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
 // AuditEntry is one recorded admin action.
 type AuditEntry struct {
 	ID      string         `json:"id"`

@@ -16,9 +16,14 @@ import (
 
 // Keys of the tenant item's indexes.
 const (
-	tenantsPK  = "TENANTS"   // GSI1: every tenant, by creation
-	tenantIDPK = "TENANTID#" // GSI2: a tenant by id
+	tenantsPK    = "TENANTS"     // GSI1: every tenant, by creation
+	tenantIDPK   = "TENANTID#"   // GSI2: a tenant by id
+	tenantPlanPK = "TENANTPLAN#" // GSI3: the tenants of a plan (by its name, as tenants name it)
 )
+
+// planRef is the form a tenant's plan name is indexed in: plans are
+// matched by name without case (see adminapi's applyPlan).
+func planRef(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
 // tenantItem is the stored form of a tenant with its index keys.
 func tenantItem(t *Tenant) (store.Item, error) {
@@ -28,6 +33,9 @@ func tenantItem(t *Tenant) (store.Item, error) {
 	}
 	it["GSI1PK"], it["GSI1SK"] = store.AV(tenantsPK), store.AV(t.ID)
 	it["GSI2PK"], it["GSI2SK"] = store.AV(tenantIDPK+t.ID), store.AV("T")
+	if ref := planRef(t.Plan); ref != "" {
+		it["GSI3PK"], it["GSI3SK"] = store.AV(tenantPlanPK+ref), store.AV(t.ID)
+	}
 	it["search_text"] = store.AV(search.Normalize(t.Key + " " + t.CompanyName + " " + t.AdminEmail))
 	return it, nil
 }

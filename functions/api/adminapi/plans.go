@@ -78,4 +78,17 @@ func registerPlans(s *httpapi.Server, d Deps, route func(method, path, id, summa
 			d.Control.Audit(ctx, "plan.update", p.ID, in.ip, map[string]any{"name": p.Name, "price": p.Price})
 			return httpapi.OK(p, "plan updated"), nil
 		})
+	httpapi.Register(s, route(http.MethodDelete, "/api/admin/plans/{id}", "plans-delete",
+		"Delete a plan no tenant is on (409 while one is); it is removed, not hidden"),
+		func(ctx context.Context, in *struct {
+			client
+			ID string `path:"id"`
+		}) (*httpapi.Body[any], error) {
+			p, err := d.Control.DeletePlan(ctx, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			d.Control.Audit(ctx, "plan.delete", p.ID, in.ip, map[string]any{"name": p.Name})
+			return httpapi.OK[any](nil, "plan deleted"), nil
+		})
 }
