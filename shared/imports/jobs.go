@@ -22,15 +22,17 @@ const (
 // JobRetention keeps finished jobs this long.
 const JobRetention = 30 * 24 * time.Hour
 
-// Job is an import running in the background.
+// Job is an import running in the background. An import answered in its
+// request is no job: it shows only its status and report, without the
+// record's fields.
 type Job struct {
-	ID         string     `json:"id"`
+	ID         string     `json:"id,omitempty"`
 	Status     string     `json:"status"`
 	Report     Report     `json:"report"`
 	Error      string     `json:"error,omitempty"`
-	CreatedBy  string     `json:"created_by"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
+	CreatedBy  string     `json:"created_by,omitempty"`
+	CreatedAt  time.Time  `json:"created_at,omitzero"`
+	UpdatedAt  time.Time  `json:"updated_at,omitzero"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 

@@ -45,34 +45,48 @@ type UploadInput struct {
 	}]
 }
 
-// Accepted is a finished import (200) or a started job (202). Rabin's
-// imported_count is created + updated.
+// Accepted is a finished import (200: data holds only its status and
+// report) or a started job (202: data is the job record, with job_id and
+// status_url). Rabin's imported_count is created + updated.
 type Accepted struct {
 	Status int
 	Body   struct {
 		Success       bool         `json:"success"`
 		ImportedCount int          `json:"imported_count"`
 		Data          *imports.Job `json:"data"`
-		JobID         string       `json:"job_id"`
-		StatusURL     string       `json:"status_url"`
+		JobID         string       `json:"job_id,omitempty"`
+		StatusURL     string       `json:"status_url,omitempty"`
 		Message       string       `json:"message"`
 	}
 }
 
+// modules are what each kind of import needs: to start one, and to read
+// its job's counts and errors.
+var modules = map[string]string{imports.Customers: "customers", imports.Contacts: "contacts"}
+
+func noModule(module string) error {
+	return &crm.Error{Code: crm.EFORBIDDEN, Message: "You do not have access to the " + module + " module.", Key: "module-forbidden", Args: []any{module}}
+}
+
 // Register mounts the import routes.
 func Register(s *httpapi.Server, d Deps) {
-	for _, k := range []struct{ kind, module string }{{imports.Customers, "customers"}, {imports.Contacts, "contacts"}} {
-		kind := k.kind
+	for _, kind := range []string{imports.Customers, imports.Contacts} {
 		httpapi.Register(s, httpapi.Route{Method: http.MethodPost, Path: "/api/import/" + kind, ID: "import-" + kind, Tags: []string{"Import"},
-			Realm: httpapi.TenantUsers, Module: k.module, Feature: k.module, RateClass: "upload", MaxBodySize: MaxFileBytes + 1<<20, Status: http.StatusOK,
+			Realm: httpapi.TenantUsers, Module: modules[kind], Feature: modules[kind], RateClass: "upload", MaxBodySize: MaxFileBytes + 1<<20, Status: http.StatusOK,
 			Summary: "Import " + kind + " from CSV or XLSX (English or Persian headers); matching email or phone updates instead of adding"},
 			func(ctx context.Context, in *UploadInput) (*Accepted, error) { return d.upload(ctx, kind, in) })
 	}
 	httpapi.Register(s, httpapi.Route{Method: http.MethodGet, Path: "/api/import/jobs/{id}", ID: "import-job", Tags: []string{"Import"},
-		Realm: httpapi.TenantUsers, Summary: "An import job's status, counts and first errors"},
+		Realm: httpapi.TenantUsers, Summary: "An import job's status, counts and first errors (needs the module of its kind: customers or contacts)"},
 		func(ctx context.Context, in *struct {
 			ID string `path:"id"`
 		}) (*httpapi.Body[*imports.Job], error) {
+			// A caller with neither module is refused before anything is
+			// read; the job's own kind decides once it is.
+			p := auth.PrincipalFrom(ctx)
+			if !p.HasModule(modules[imports.Customers]) && !p.HasModule(modules[imports.Contacts]) {
+				return nil, noModule(modules[imports.Customers])
+			}
 			t, err := d.Importer.Tables.TenantTable(ctx)
 			if err != nil {
 				return nil, err
@@ -80,6 +94,9 @@ func Register(s *httpapi.Server, d Deps) {
 			j, err := imports.GetJob(ctx, t, in.ID)
 			if err != nil {
 				return nil, err
+			}
+			if m := modules[j.Report.Kind]; !p.HasModule(m) {
+				return nil, noModule(m)
 			}
 			return httpapi.OK(j, ""), nil
 		})
