@@ -1,7 +1,8 @@
-// Package imports reads customer and contact files (CSV in UTF-8 with or
-// without BOM, Windows-1256 CSV from Persian Excel, XLSX), maps English or
-// Persian headers to fields, validates every row like API input, and
-// upserts by normalized email or phone. Large files run as jobs.
+// Package imports reads customer and contact files (CSV or tab-separated
+// text in UTF-8, UTF-16, Windows-1256 from Persian Excel or Windows-1252
+// from western Excel, and XLSX), maps English or Persian headers to
+// fields, validates every row like API input, and upserts by normalized
+// email or phone. Large files run as jobs.
 package imports
 
 import (
@@ -9,17 +10,26 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding/charmap"
 
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/search"
 )
 
-// MaxRows bounds one file.
+// MaxRows bounds the rows of data in one file.
 const MaxRows = 50000
+
+// MaxScannedRows bounds the rows read from one file, empty ones included.
+// Spreadsheets keep empty rows (formatted ones, or the gap above a stray
+// cell far down, which the reader walks row by row), but a few hundred KB
+// of XLSX can hold millions of them, each costing a parse: reading stops
+// at this bound, which leaves room for as many empty rows as MaxRows of
+// data, instead of after them all. The bound is on all rows rather than on
+// a run of empty ones so that no file is read at length only to be
+// refused; and a file beyond it is refused, saying to delete the empty
+// rows, rather than cut there, which could silently drop data below a gap.
+const MaxScannedRows = MaxRows + 50000
 
 // Table is a parsed file: a header and rows of cells.
 type Table struct {
@@ -31,72 +41,111 @@ func invalidFile(msg string) error {
 	return &crm.Error{Code: crm.EVALIDATION, Message: "the file cannot be imported: " + msg, Fields: map[string][]string{"file": {msg}}}
 }
 
-// Parse reads CSV or XLSX bytes (by content, not by name).
-func Parse(data []byte) (*Table, error) {
-	var rows [][]string
+func tooManyRows() error { return invalidFile(fmt.Sprintf("at most %d rows per file", MaxRows)) }
+
+// TooManyScannedRows is the refusal of a file with more than
+// MaxScannedRows rows, empty ones included.
+func TooManyScannedRows() error {
+	return invalidFile(fmt.Sprintf("it has more than %d rows, counting empty ones; at most %d rows of data are imported (delete the empty rows below the data)", MaxScannedRows, MaxRows))
+}
+
+// Parse reads CSV or XLSX bytes (by content, not by name), detecting the
+// text encoding of a CSV file.
+func Parse(data []byte) (*Table, error) { return ParseEncoding(data, "") }
+
+// ParseEncoding reads CSV or XLSX bytes; a CSV file's text is in enc (a
+// canonical name, see CheckEncoding), or detected when enc is "". Rows are
+// read one at a time and reading stops as soon as the file has too many.
+func ParseEncoding(data []byte, enc string) (*Table, error) {
+	var c collector
 	var err error
 	if IsXLSX(data) {
 		if xlsxReader == nil {
 			return nil, ErrNeedsWorker
 		}
-		rows, err = xlsxReader(data)
+		err = xlsxReader(data, c.add)
 	} else {
-		rows, err = parseCSV(data)
+		err = readCSV(data, enc, c.add)
 	}
 	if err != nil {
 		return nil, err
 	}
-	// Drop empty rows anywhere (spreadsheets keep them).
-	var kept [][]string
-	for _, r := range rows {
-		if strings.TrimSpace(strings.Join(r, "")) != "" {
-			kept = append(kept, r)
-		}
-	}
-	if len(kept) < 2 {
+	if len(c.rows) < 2 {
 		return nil, invalidFile("it needs a header row and at least one data row")
 	}
-	if len(kept)-1 > MaxRows {
-		return nil, invalidFile(fmt.Sprintf("at most %d rows per file", MaxRows))
-	}
-	return &Table{Header: kept[0], Rows: kept[1:]}, nil
+	return &Table{Header: c.rows[0], Rows: c.rows[1:]}, nil
 }
 
-func parseCSV(data []byte) ([][]string, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(data) {
-		// Persian Excel saves "CSV" in Windows-1256.
-		dec, err := charmap.Windows1256.NewDecoder().Bytes(data)
-		if err != nil {
-			return nil, invalidFile("the text is neither UTF-8 nor Windows-1256")
+// collector keeps the non-empty rows (spreadsheets keep empty ones
+// anywhere) and stops the reader at the limits.
+type collector struct {
+	rows    [][]string
+	scanned int
+}
+
+func (c *collector) add(row []string) error {
+	c.scanned++
+	if c.scanned > MaxScannedRows {
+		return TooManyScannedRows()
+	}
+	for _, cell := range row {
+		if strings.TrimSpace(cell) != "" {
+			if len(c.rows) > MaxRows { // the header and MaxRows rows are kept
+				return tooManyRows()
+			}
+			c.rows = append(c.rows, row)
+			return nil
 		}
-		// Windows-1256 has only the Arabic yeh and kaf; Persian text
-		// written in it means the Persian letters.
-		data = []byte(strings.NewReplacer("ي", "ی", "ك", "ک").Replace(string(dec)))
+	}
+	return nil
+}
+
+// readCSV hands each record of a CSV file to each.
+func readCSV(data []byte, enc string, each func([]string) error) error {
+	data, err := toUTF8(data, enc)
+	if err != nil {
+		return err
 	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.Comma = sniffDelimiter(data)
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
-	rows, err := r.ReadAll()
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return nil, invalidFile(fmt.Sprintf("line %d: %v", pe.Line, pe.Err))
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil
 		}
-		return nil, invalidFile(err.Error())
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return invalidFile(fmt.Sprintf("line %d: %v", pe.Line, pe.Err))
+			}
+			return invalidFile(err.Error())
+		}
+		if err := each(rec); err != nil {
+			return err
+		}
 	}
-	return rows, nil
 }
 
 // sniffDelimiter picks the most frequent of , ; tab and the Persian comma
-// on the first line.
+// outside quotes on the header line (comma when none).
 func sniffDelimiter(data []byte) rune {
-	line, _, _ := bytes.Cut(data, []byte("\n"))
+	counts := map[rune]int{}
+	quoted := false
+	for _, r := range string(data[:min(len(data), 64<<10)]) {
+		if r == '"' {
+			quoted = !quoted
+		} else if r == '\n' && !quoted {
+			break
+		} else if !quoted {
+			counts[r]++
+		}
+	}
 	best, n := ',', 0
 	for _, d := range []rune{',', ';', '\t', '،'} {
-		if c := strings.Count(string(line), string(d)); c > n {
-			best, n = d, c
+		if counts[d] > n {
+			best, n = d, counts[d]
 		}
 	}
 	return best
@@ -110,10 +159,14 @@ func IsXLSX(data []byte) bool { return bytes.HasPrefix(data, []byte("PK\x03\x04"
 // file must go to a job.
 var ErrNeedsWorker = errors.New("imports: XLSX is read by the worker")
 
-var xlsxReader func([]byte) ([][]string, error)
+// XLSXReader hands each row of the first sheet of a workbook to each, in
+// order (empty rows too), and stops with each's error.
+type XLSXReader func(data []byte, each func(row []string) error) error
+
+var xlsxReader XLSXReader
 
 // RegisterXLSX installs the XLSX reader (package imports/xlsx does).
-func RegisterXLSX(read func([]byte) ([][]string, error)) { xlsxReader = read }
+func RegisterXLSX(read XLSXReader) { xlsxReader = read }
 
 // InvalidFile is the error of an unreadable file.
 func InvalidFile(msg string) error { return invalidFile(msg) }
@@ -201,7 +254,7 @@ func value(field, v string) string {
 
 // SwapXLSXReader replaces the XLSX reader and returns a function that puts
 // the previous one back (tests of binaries without it).
-func SwapXLSXReader(read func([]byte) ([][]string, error)) (restore func()) {
+func SwapXLSXReader(read XLSXReader) (restore func()) {
 	prev := xlsxReader
 	xlsxReader = read
 	return func() { xlsxReader = prev }

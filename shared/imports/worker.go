@@ -3,6 +3,7 @@ package imports
 import (
 	"context"
 	"io"
+	"time"
 
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/blob"
@@ -17,6 +18,9 @@ type Request struct {
 	Kind      string `json:"kind"`
 	FileKey   string `json:"file_key"`
 	Actor     string `json:"actor"`
+	// Encoding is the text encoding the client named for a CSV file
+	// (canonical, see CheckEncoding); empty: detected.
+	Encoding string `json:"encoding,omitempty"`
 }
 
 // FileKey is where a job's file waits.
@@ -46,7 +50,18 @@ func (im *Importer) Serve(ctx context.Context, files blob.Store, r Request) erro
 	if err != nil {
 		return crm.Wrap(err, "read import file")
 	}
-	tbl, err := Parse(data)
+	tbl, err := ParseEncoding(data, r.Encoding)
+	if crm.ErrorCode(err) == crm.EVALIDATION {
+		// The file cannot be imported (too many rows, an unknown text
+		// encoding …): the job says why, instead of staying queued while
+		// the event is retried.
+		now := time.Now().UTC()
+		j.Status, j.Error, j.FinishedAt = Failed, crm.ErrorMessage(err), &now
+		if err := SaveJob(ctx, t, j); err != nil {
+			return err
+		}
+		return files.Delete(ctx, r.FileKey)
+	}
 	if err != nil {
 		return err
 	}

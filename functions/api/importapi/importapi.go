@@ -39,9 +39,10 @@ type Deps struct {
 // UploadInput is the multipart file (field "file"); dry_run checks every
 // row without writing.
 type UploadInput struct {
-	DryRun  bool `query:"dry_run" doc:"Validate and match every row, write nothing"`
-	RawBody huma.MultipartFormFiles[struct {
-		File huma.FormFile `form:"file" required:"true" doc:"CSV (UTF-8, with or without BOM, or Windows-1256) or XLSX"`
+	DryRun   bool   `query:"dry_run" doc:"Validate and match every row, write nothing"`
+	Encoding string `query:"encoding" doc:"The text encoding of a CSV file (also a form field): utf-8, utf-16, utf-16le, utf-16be, windows-1256 or windows-1252; detected when left out"`
+	RawBody  huma.MultipartFormFiles[struct {
+		File huma.FormFile `form:"file" required:"true" doc:"CSV or tab-separated text (UTF-8, UTF-16, Windows-1256 or Windows-1252: detected, or named by encoding) or XLSX"`
 	}]
 }
 
@@ -115,7 +116,14 @@ func (d Deps) upload(ctx context.Context, kind string, in *UploadInput) (*Accept
 	if v := in.RawBody.Form.Value["dry_run"]; len(v) > 0 && (v[0] == "true" || v[0] == "1") {
 		dry = true
 	}
-	tbl, err := imports.Parse(data)
+	enc := in.Encoding
+	if v := in.RawBody.Form.Value["encoding"]; len(v) > 0 && v[0] != "" {
+		enc = v[0]
+	}
+	if enc, err = imports.CheckEncoding(enc); err != nil {
+		return nil, err
+	}
+	tbl, err := imports.ParseEncoding(data, enc)
 	needsWorker := errors.Is(err, imports.ErrNeedsWorker) && d.Queue != nil
 	if err != nil && !needsWorker {
 		return nil, err
@@ -147,7 +155,7 @@ func (d Deps) upload(ctx context.Context, kind string, in *UploadInput) (*Accept
 		return nil, err
 	}
 	if d.Queue != nil {
-		req := imports.Request{TenantKey: p.TenantKey, JobID: j.ID, Kind: kind, FileKey: imports.FileKey(p.TenantKey, j.ID), Actor: p.Subject}
+		req := imports.Request{TenantKey: p.TenantKey, JobID: j.ID, Kind: kind, FileKey: imports.FileKey(p.TenantKey, j.ID), Actor: p.Subject, Encoding: enc}
 		if err := d.Queue(ctx, req, data); err != nil {
 			return nil, err
 		}
