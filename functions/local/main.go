@@ -18,6 +18,7 @@ import (
 	"payvand.dev/functions/localplatform"
 	"payvand.dev/functions/routes"
 	"payvand.dev/shared/config"
+	_ "payvand.dev/shared/httpapi/docsui" // /api/docs from embedded files
 )
 
 func main() {

@@ -1,5 +1,7 @@
-// Command platform is the Lambda of health and the API's OpenAPI document.
-// It needs no store and no keys, so it links neither. The document of
+// Command platform is the Lambda of health, the API's OpenAPI document and
+// its documentation page (/api/docs, whose viewer is embedded: package
+// docsui, linked by no other Lambda). It needs no store and no keys, so it
+// links neither. The document of
 // every route group is generated ahead of time (openapi.json, kept current
 // by TestOpenAPIDocumentIsCurrent) so that this Lambda does not register
 // every route at cold start.
@@ -15,6 +17,7 @@ import (
 	"payvand.dev/functions/lambdahttp"
 	"payvand.dev/shared/config"
 	"payvand.dev/shared/httpapi"
+	_ "payvand.dev/shared/httpapi/docsui" // /api/docs from embedded files
 )
 
 //go:embed openapi.json

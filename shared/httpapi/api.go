@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"sync"
 	_ "time/tzdata" // X-Timezone must work on minimal Lambda images
 
@@ -77,6 +78,7 @@ type Server struct {
 
 	inner *http.ServeMux // the huma API's own mux when routes are lazy
 	regMu sync.Mutex     // huma registration is not safe for concurrent use
+	names *schemaNamer   // names the document's schemas
 }
 
 // Route describes one operation and what it takes to call it.
@@ -95,6 +97,10 @@ type Route struct {
 	Status      int    // success status (default 200)
 	RateClass   string // rate limit class (default "general")
 	MaxBodySize int64  // default MaxBodyBytes
+
+	// Description, when the summary is not enough; the kernel adds who may
+	// call, paging, the rate limit and the problem responses.
+	Description string
 }
 
 func init() { installErrorModel() }
@@ -111,21 +117,22 @@ func New(cfg Config) *Server {
 	}
 	hc := huma.DefaultConfig(cfg.Title, cfg.Version)
 	hc.OpenAPIPath = "/api/openapi"
-	hc.DocsPath = "/api/docs"
 	hc.SchemasPath = "/api/schemas"
+	// The docs page is ours (docs.go): huma's loads its viewer from a CDN.
+	hc.DocsPath = ""
+	serveDocs(mux)
 	if cfg.PrebuiltOpenAPI != nil {
-		hc.OpenAPIPath, hc.DocsPath, hc.SchemasPath = "", "", ""
+		hc.OpenAPIPath, hc.SchemasPath = "", ""
 		servePrebuilt(mux, cfg.PrebuiltOpenAPI)
 	}
 	// No $schema member or Link header in responses: clients of both seeds
 	// expect exactly the envelope.
 	hc.CreateHooks = nil
-	hc.Info.Description = "Payvand: multi-tenant CRM and work management. Errors are RFC 9457 problems."
-	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
-	}
+	// Schema names, servers, security, problem responses, descriptions.
+	names := newSchemaNamer()
+	configureOpenAPI(&hc, names)
 	api := humago.New(humaMux, hc)
-	s := &Server{API: api, Mux: mux, Cursors: NewCursors(cfg.CursorKey), cfg: cfg, log: cfg.Logger}
+	s := &Server{API: api, Mux: mux, Cursors: NewCursors(cfg.CursorKey), cfg: cfg, log: cfg.Logger, names: names}
 	if cfg.LazyRoutes {
 		s.inner = humaMux
 	}
@@ -140,6 +147,7 @@ func Register[I, O any](s *Server, r Route, h func(context.Context, *I) (*O, err
 		Method:        r.Method,
 		Path:          r.Path,
 		Summary:       r.Summary,
+		Description:   r.Description,
 		Tags:          r.Tags,
 		DefaultStatus: r.Status,
 		MaxBodyBytes:  r.MaxBodySize,
@@ -158,7 +166,7 @@ func Register[I, O any](s *Server, r Route, h func(context.Context, *I) (*O, err
 		op.Security = []map[string][]string{{"bearer": {}}}
 	}
 	if s.inner == nil {
-		huma.Register(s.API, op, h)
+		s.register(r.ID, reflect.TypeFor[I](), reflect.TypeFor[O](), func() { huma.Register(s.API, op, h) })
 		return
 	}
 	var once sync.Once
@@ -166,7 +174,7 @@ func Register[I, O any](s *Server, r Route, h func(context.Context, *I) (*O, err
 		once.Do(func() {
 			s.regMu.Lock()
 			defer s.regMu.Unlock()
-			huma.Register(s.API, op, h)
+			s.register(r.ID, reflect.TypeFor[I](), reflect.TypeFor[O](), func() { huma.Register(s.API, op, h) })
 		})
 		s.inner.ServeHTTP(w, req)
 	})
@@ -183,25 +191,10 @@ func (s *Server) OpenAPIJSON() ([]byte, error) {
 	return json.MarshalIndent(s.API.OpenAPI(), "", "  ")
 }
 
-const docsPage = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Payvand API</title>
-<link rel="stylesheet" href="https://unpkg.com/@stoplight/elements@9.0.15/styles.min.css" crossorigin integrity="sha384-iVQBHadsD+eV0M5+ubRCEVXrXEBj+BqcuwjUwPoVJc0Pb1fmrhYSAhL+BFProHdV">
-<script src="https://unpkg.com/@stoplight/elements@9.0.15/web-components.min.js" crossorigin integrity="sha384-xjOcq9PZ/k+pGtPS/xcsCRXGjKKfTlIa4H1IYEnC+97jNa6sAMWTNrV6hY08W3GL"></script>
-</head>
-<body style="height:100vh"><elements-api apiDescriptionUrl="/api/openapi.json" router="hash" layout="sidebar"></elements-api></body>
-</html>`
-
 func servePrebuilt(mux *http.ServeMux, doc []byte) {
 	mux.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/openapi+json")
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		w.Write(doc)
-	})
-	mux.HandleFunc("GET /api/docs", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write([]byte(docsPage))
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -16,23 +17,50 @@ import (
 const ProblemTypeBase = "https://payvand.dev/problems/"
 
 // Problem is an RFC 9457 problem document with the extension members both
-// seeds' clients read: success, error (the code) and message.
+// seeds' clients read: success, error (the code) and message. Its tags and
+// TransformSchema make the OpenAPI schema say exactly what is sent.
 type Problem struct {
-	Type     string              `json:"type"`
-	Title    string              `json:"title"`
-	Status   int                 `json:"status"`
-	Detail   string              `json:"detail,omitempty"`
-	Instance string              `json:"instance,omitempty"`
-	Errors   map[string][]string `json:"errors,omitempty"`
-	Success  bool                `json:"success"`
-	Error_   string              `json:"error"`
-	Message  string              `json:"message"`
+	_        struct{}            `additionalProperties:"false"`
+	Type     string              `json:"type" format:"uri" doc:"URI of the problem type: https://payvand.dev/problems/<error>"`
+	Title    string              `json:"title" doc:"Short, localized summary of the problem type"`
+	Status   int                 `json:"status" minimum:"400" maximum:"599" doc:"The HTTP status"`
+	Detail   string              `json:"detail,omitempty" doc:"What went wrong with this request (localized)"`
+	Instance string              `json:"instance,omitempty" format:"uri-reference" doc:"The path of the request"`
+	Errors   map[string][]string `json:"errors,omitempty" doc:"Field (body member, query parameter or header) → its messages"`
+	Success  bool                `json:"success" doc:"Always false"`
+	Error_   string              `json:"error" doc:"The problem's code, the last segment of type"`
+	Message  string              `json:"message" doc:"The same text as detail (Rabin's clients read message)"`
 	// RequestID lets a user quote the failing request to support.
-	RequestID string `json:"request_id,omitempty"`
+	RequestID string `json:"request_id,omitempty" doc:"The request's id (X-Request-ID)"`
 	// Extra members some problems carry (e.g. organizations to choose from).
-	Extra map[string]any `json:"extra,omitempty"`
+	Extra map[string]any `json:"extra,omitempty" doc:"Members particular problems carry, e.g. organizations (a login whose email belongs to several)"`
 
 	headers http.Header
+}
+
+// TransformSchema fixes the members that have a fixed set of values.
+func (Problem) TransformSchema(r huma.Registry, s *huma.Schema) *huma.Schema {
+	if p := s.Properties["success"]; p != nil {
+		p.Enum = []any{false}
+		p.PrecomputeMessages()
+	}
+	if p := s.Properties["error"]; p != nil {
+		for _, c := range problemCodes() {
+			p.Enum = append(p.Enum, c)
+		}
+		p.PrecomputeMessages()
+	}
+	return s
+}
+
+// problemCodes lists every value of a problem's error member.
+func problemCodes() []string {
+	codes := []string{"method-not-allowed", "unsupported-media-type"}
+	for _, v := range statusOf {
+		codes = append(codes, v.slug)
+	}
+	slices.Sort(codes)
+	return slices.Compact(codes)
 }
 
 func (p *Problem) Error() string  { return p.Title + ": " + p.Detail }
@@ -154,7 +182,13 @@ func localizeFields(ctx context.Context, f map[string][]string) map[string][]str
 
 // installErrorModel makes every error huma produces (validation, bad JSON,
 // oversized bodies, handler errors) one of our problems.
+//
+// huma's NewError, which huma calls without a request (and whose type it
+// documents as the error schema), makes problems too.
 func installErrorModel() {
+	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+		return huma.NewErrorWithContext(nil, status, msg, errs...)
+	}
 	huma.NewErrorWithContext = func(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
 		ctx := context.Background()
 		instance := ""
