@@ -26,8 +26,17 @@ func TokenKey(kind, token, id string) store.Key {
 	return store.Key{PK: "SEARCH#" + string(r), SK: token + "#" + kind + "#" + id}
 }
 
-// Ops writes the words an entity gains and removes those it lost.
+// Ops writes the words an entity gains and removes those it lost. A write
+// that keeps the entity's words (a stock change, a status, notes, …)
+// touches no index item. When the words change, every kept word is written
+// again too: each item carries the entity's whole word list in text, which
+// multi-word queries filter on (see Lookup), so an item left with the old
+// list would hide the entity from a query with a new word, or find it by a
+// word it no longer has.
 func Ops(kind, id string, oldTokens, newTokens []string) []store.Op {
+	if sameWords(oldTokens, newTokens) {
+		return nil
+	}
 	var ops []store.Op
 	for _, tok := range oldTokens {
 		if !slices.Contains(newTokens, tok) {
@@ -41,6 +50,28 @@ func Ops(kind, id string, oldTokens, newTokens []string) []store.Op {
 		ops = append(ops, store.PutOp(it))
 	}
 	return ops
+}
+
+// sameWords reports whether two word lists hold the same words (their
+// order does not change what a query finds).
+func sameWords(a, b []string) bool {
+	set := func(l []string) map[string]bool {
+		m := make(map[string]bool, len(l))
+		for _, w := range l {
+			m[w] = true
+		}
+		return m
+	}
+	sa, sb := set(a), set(b)
+	if len(sa) != len(sb) {
+		return false
+	}
+	for w := range sa {
+		if !sb[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // IDs finds the ids of one kind of entity ("" for every kind, returned as

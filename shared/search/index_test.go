@@ -125,6 +125,44 @@ func TestIDs(t *testing.T) {
 					t.Errorf("IDs(%q) = %v, want %v", c.q, got, c.want)
 				}
 			}
+			// A rename keeps "mohammad", the longest word of the queries
+			// below and so their key: its item must carry the new word list.
+			before, after := search.NewWords(30).Text("Mohammad Rezaei").List(), search.NewWords(30).Text("Mohammad Karimi").List()
+			for _, step := range [][2][]string{{nil, before}, {before, after}} {
+				if err := tbl.TransactWrite(ctx, search.Ops("contact", "06-renamed", step[0], step[1])...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for q, want := range map[string][]string{"mohammad karimi": {"06-renamed"}, "mohammad rezaei": nil, "rezaei": nil} {
+				if got, err := search.IDs(ctx, tbl, "contact", q); err != nil || !slices.Equal(got, want) {
+					t.Errorf("after the rename, IDs(%q) = %v %v, want %v", q, got, err, want)
+				}
+			}
 		})
+	}
+}
+
+// TestOpsWriteOnlyChangedWords: the same words (in any order) write no
+// index item; changed words delete the lost ones and write the list anew.
+func TestOpsWriteOnlyChangedWords(t *testing.T) {
+	words := []string{"sara", "ahmadi", "09125550101"}
+	if ops := search.Ops("contact", "c1", words, []string{"09125550101", "sara", "ahmadi"}); len(ops) != 0 {
+		t.Fatalf("unchanged words wrote %d items", len(ops))
+	}
+	ops := search.Ops("contact", "c1", words, []string{"sara", "karimi", "09125550101"})
+	var deleted, put []string
+	for _, op := range ops {
+		switch {
+		case op.Delete != nil:
+			deleted = append(deleted, op.Delete.SK)
+		case op.Put != nil:
+			put = append(put, store.KeyOf(op.Put).SK)
+			if text := store.Str(op.Put, "text"); text != "sara karimi 09125550101" {
+				t.Errorf("%s carries text %q", store.KeyOf(op.Put).SK, text)
+			}
+		}
+	}
+	if !slices.Equal(deleted, []string{"ahmadi#contact#c1"}) || len(put) != 3 {
+		t.Fatalf("deleted %v, put %v", deleted, put)
 	}
 }
