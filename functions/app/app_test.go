@@ -122,6 +122,10 @@ func crmOnDynamoDB(t *testing.T, e *apitest.Env, tok string) {
 	if len(s["customers"].([]any)) != 1 || len(s["contacts"].([]any)) != 1 {
 		t.Fatalf("search = %v", s)
 	}
+	// One query of the index and one batch read for both kinds.
+	if l := e.LastRequestLog(); l["store_reads"] != float64(2) {
+		t.Fatalf("search: %v reads, want 2", l["store_reads"])
+	}
 	e.Do("POST", "/api/customers", tok, map[string]any{"name": "Kavir again", "email": "INFO@kavir.ir"}).Want(t, 201)
 	if r := e.Do("POST", "/api/cleanup-duplicates", tok, map[string]any{"dry_run": true}).Want(t, 200); r.JSON["removed_count"] != float64(1) {
 		t.Fatalf("duplicates = %s", r.Raw)
@@ -167,6 +171,25 @@ func stockOnDynamoDB(t *testing.T, e *apitest.Env, tok string) {
 	}
 	if q := e.Do("GET", "/api/products/"+id, tok, nil).Data()["quantity"]; ok != 10 || refused != 2 || q != float64(0) {
 		t.Fatalf("%d succeeded, %d refused, quantity %v", ok, refused, q)
+	}
+	// A stock change writes the product, the counters and the event, no
+	// search word (it wrote 4 more here).
+	e.Do("PATCH", "/api/products/"+id+"/stock", tok, map[string]any{"operation": "add", "quantity": 2}).Want(t, 200)
+	if l := e.LastRequestLog(); l["store_writes"] != float64(1) || l["items_written"] != float64(3) {
+		t.Fatalf("stock change: %v writes, %v items written; want 1 and 3", l["store_writes"], l["items_written"])
+	}
+	// The detail with its interests (newest first) is one Query.
+	var interests []any
+	for _, level := range []string{"low", "high"} {
+		cust := e.Do("POST", "/api/customers", tok, map[string]any{"name": "Stock buyer " + level}).Want(t, 201).Data()["id"]
+		interests = append(interests, e.Do("POST", "/api/customer-product-interests", tok, map[string]any{"customer_id": cust, "product_id": id, "level": level}).Want(t, 201).Data()["id"])
+	}
+	d := e.Do("GET", "/api/products/"+id, tok, nil).Want(t, 200).Data()
+	if l := e.LastRequestLog(); l["store_reads"] != float64(1) {
+		t.Fatalf("product detail: %v reads, want 1", l["store_reads"])
+	}
+	if in := d["customer_interests"].([]any); len(in) != 2 || in[0].(map[string]any)["id"] != interests[1] || in[1].(map[string]any)["id"] != interests[0] {
+		t.Fatalf("interests = %v", in)
 	}
 }
 

@@ -38,6 +38,16 @@ const (
 var _ crm.ContactService = (*Service)(nil)
 
 func contactKey(id string) store.Key { return store.Key{PK: "CONTACT#" + id, SK: "#CONTACT"} }
+
+// ContactKey is a contact's item, for batch reads that mix kinds (global
+// search); DecodeContact reads it.
+func ContactKey(id string) store.Key { return contactKey(id) }
+
+// DecodeContact turns a contact's item into the contact.
+func DecodeContact(it store.Item) (*crm.Contact, error) {
+	c, _, err := contactFromItem(it)
+	return c, err
+}
 func contactCopyKey(customerID, id string) store.Key {
 	return store.Key{PK: customerKey(customerID).PK, SK: "CONTACT#" + id}
 }

@@ -34,6 +34,16 @@ const (
 )
 
 func customerKey(id string) store.Key { return store.Key{PK: "CUSTOMER#" + id, SK: metaSK} }
+
+// CustomerKey is a customer's item, for batch reads that mix kinds (global
+// search); DecodeCustomer reads it.
+func CustomerKey(id string) store.Key { return customerKey(id) }
+
+// DecodeCustomer turns a customer's item into the customer.
+func DecodeCustomer(it store.Item) (*crm.Customer, error) {
+	c, _, err := fromItem(it)
+	return c, err
+}
 func counterKey() store.Key           { return store.Key{PK: counterPK, SK: counterSK} }
 func statusPK(s string) string        { return listPK + "#STATUS#" + s }
 func cityPK(cityKey string) string    { return listPK + "#CITY#" + cityKey }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/guregu/dynamo/v2"
@@ -137,7 +138,34 @@ func hexDecode(h string) (string, error) {
 	return string(b), err
 }
 
-func interestKey(id string) store.Key { return store.Key{PK: "INTEREST#" + id, SK: "#INTEREST"} }
+// interestKey puts an interest in its product's item collection, after the
+// product item ("#PRODUCT" < "INTEREST#") and newest first, so that a
+// product with its latest interests is one Query that reads only them.
+func interestKey(productID, id string) store.Key {
+	return store.Key{PK: productKey(productID).PK, SK: interestPrefix + newestFirst(id)}
+}
+
+const interestPrefix = "INTEREST#"
+
+// legacyInterestKey is where interests were kept before they moved into
+// their product's collection; such items are moved by the product's first
+// detail read (ProductWithInterests).
+func legacyInterestKey(id string) store.Key { return store.Key{PK: "INTEREST#" + id, SK: "#INTEREST"} }
+
+// newestFirst inverts the hex digits of a UUIDv7 so that later ids sort
+// first.
+func newestFirst(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			b[i] = "fedcba9876"[c-'0']
+		case c >= 'a' && c <= 'f':
+			b[i] = "543210"[c-'a']
+		}
+	}
+	return string(b)
+}
 
 type interestRecord struct {
 	ID         string    `dynamo:"id"`
@@ -172,7 +200,7 @@ func (s *Service) AddInterest(ctx context.Context, i *crm.Interest) (*crm.Intere
 		return nil, err
 	}
 	i.ID, i.CreatedAt = ids.New(), time.Now().UTC()
-	it, err := store.Marshal(interestKey(i.ID), interestRecord(*i))
+	it, err := store.Marshal(interestKey(i.ProductID, i.ID), interestRecord(*i))
 	if err != nil {
 		return nil, err
 	}
@@ -210,8 +238,12 @@ func (s *Service) Interests(ctx context.Context, customerID, productID string, l
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*crm.Interest, 0, len(p.Items))
-	for _, it := range p.Items {
+	return decodeInterests(p.Items)
+}
+
+func decodeInterests(items []store.Item) ([]*crm.Interest, error) {
+	out := make([]*crm.Interest, 0, len(items))
+	for _, it := range items {
 		var r interestRecord
 		if err := dynamo.UnmarshalItem(it, &r); err != nil {
 			return nil, crm.Wrap(err, "unmarshal interest")
@@ -220,6 +252,91 @@ func (s *Service) Interests(ctx context.Context, customerID, productID string, l
 		out = append(out, &i)
 	}
 	return out, nil
+}
+
+// ProductWithInterests reads a product and its newest interests (at most
+// limit) in one Query of the product's item collection.
+//
+// A product written before interests moved there has no interestsHere
+// mark: its detail also reads the by-product index, oldest first, where
+// the old items come first (every interest written since is newer). It
+// shows them after the collection's, moves them into the collection and,
+// once none is left, marks the product: only its first detail read pays
+// the second round trip.
+func (s *Service) ProductWithInterests(ctx context.Context, id string, limit int) (*crm.Product, []*crm.Interest, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ids.Valid(id) {
+		return nil, nil, notFound()
+	}
+	p, err := t.Query(ctx, store.Query{PK: productKey(id).PK, Limit: limit + 1})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(p.Items) == 0 || store.KeyOf(p.Items[0]) != productKey(id) {
+		return nil, nil, notFound()
+	}
+	st, err := decodeStored(p.Items[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	items := p.Items[1:]
+	if !st.here {
+		old, err := s.moveInterests(ctx, t, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		seen := map[string]bool{}
+		for _, it := range items {
+			seen[store.Str(it, "id")] = true
+		}
+		for i := len(old) - 1; i >= 0 && len(items) < limit; i-- {
+			if !seen[store.Str(old[i], "id")] {
+				items = append(items, old[i])
+			}
+		}
+	}
+	interests, err := decodeInterests(items)
+	return st.Product, interests, err
+}
+
+// moveInterests reads the product's interests kept where they were before
+// (legacyInterestKey), oldest first, and moves up to a transaction's worth
+// into its collection, marking the product once none is left. Moving runs
+// inside a read, so a failure is only logged: the next read tries again.
+func (s *Service) moveInterests(ctx context.Context, t store.Table, productID string) ([]store.Item, error) {
+	p, err := t.Query(ctx, store.Query{Index: "GSI2", PK: "INTERESTS#PRODUCT#" + productID, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	var old []store.Item
+	for _, it := range p.Items {
+		if store.KeyOf(it) == legacyInterestKey(store.Str(it, "id")) {
+			old = append(old, it)
+		}
+	}
+	var ops []store.Op
+	for _, it := range old[:min(len(old), (store.MaxTransactOps-1)/2)] {
+		moved := store.Clone(it)
+		k := interestKey(productID, store.Str(it, "id"))
+		moved[store.PK], moved[store.SK] = store.AV(k.PK), store.AV(k.SK)
+		ops = append(ops, store.PutOp(moved), store.DeleteOp(store.KeyOf(it)))
+	}
+	// Every old item was seen when the page holds them all or ends with a
+	// newer one; then, if they all fit in this transaction, the product is
+	// marked. Not on its version: an update that read the item before the
+	// mark may drop it, and the next detail read marks it again.
+	last := p.Items[max(len(p.Items)-1, 0):]
+	allSeen := p.Cursor == "" || store.KeyOf(last[0]) != legacyInterestKey(store.Str(last[0], "id"))
+	if allSeen && len(ops) == 2*len(old) {
+		ops = append(ops, store.UpdateOp(store.Update{Key: productKey(productID), Set: store.Item{interestsHere: store.AV(true)}, Cond: []store.Cond{store.Exists()}}))
+	}
+	if err := t.TransactWrite(ctx, ops...); err != nil {
+		slog.WarnContext(ctx, "move interests into the product's collection", "product_id", productID, "err", err)
+	}
+	return old, nil
 }
 
 // ProductsByID reads products in one batch (ids in order; missing skipped).

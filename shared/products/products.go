@@ -8,7 +8,9 @@
 //	low stock      GSI5PK=PRODUCTS#LOW           GSI5SK=<id>   (only while quantity ≤ threshold)
 //	sku → id       PK=PRODUCTSKU#<sku>           SK=SKU
 //	counters       PK=COUNTER#PRODUCTS           SK=STATS  (total, cat_<hex>, value_<currency>)
-//	interest       PK=INTEREST#<id>              SK=#INTEREST; GSI1PK=INTERESTS#CUSTOMER#<id>, GSI2PK=INTERESTS#PRODUCT#<id>
+//	interest       PK=PRODUCT#<product id>       SK=INTEREST#<id, newest first>; GSI1PK=INTERESTS#CUSTOMER#<id>,
+//	               GSI2PK=INTERESTS#PRODUCT#<id>, GSI3PK=INTERESTS (written before: PK=INTEREST#<id>, SK=#INTEREST,
+//	               moved into the product's collection by its first detail read; see ProductWithInterests)
 package products
 
 import (
@@ -18,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/guregu/dynamo/v2"
 
 	"payvand.dev/shared/crm"
@@ -38,6 +41,16 @@ const (
 )
 
 func productKey(id string) store.Key { return store.Key{PK: "PRODUCT#" + id, SK: "#PRODUCT"} }
+// ProductKey is a product's item, for batch reads that mix kinds (global
+// search); DecodeProduct reads it.
+func ProductKey(id string) store.Key { return productKey(id) }
+
+// DecodeProduct turns a product's item into the product.
+func DecodeProduct(it store.Item) (*crm.Product, error) {
+	p, _, err := fromItem(it)
+	return p, err
+}
+
 func skuKey(sku string) store.Key {
 	return store.Key{PK: "PRODUCTSKU#" + strings.ToUpper(sku), SK: "SKU"}
 }
@@ -80,7 +93,12 @@ type record struct {
 	Tokens            []string       `dynamo:"tokens"`
 }
 
-func toItem(p *crm.Product) (store.Item, []string, error) {
+// interestsHere marks a product item whose interests all live in its item
+// collection. Products written before interests moved there lack it until
+// their first detail read moves them (see ProductWithInterests).
+const interestsHere = "interests_here"
+
+func toItem(p *crm.Product, here bool) (store.Item, []string, error) {
 	tokens := search.NewWords(maxTokens).Text(p.Name, p.SKU, p.Category, p.Supplier).List()
 	r := record{ID: p.ID, Name: p.Name, Description: p.Description, Category: p.Category, SKU: p.SKU, PriceMinor: p.PriceMinor,
 		CostMinor: p.CostMinor, Currency: p.Currency, Quantity: p.Quantity, LowStockThreshold: p.LowStockThreshold, Unit: p.Unit,
@@ -98,6 +116,9 @@ func toItem(p *crm.Product) (store.Item, []string, error) {
 	it["GSI4PK"], it["GSI4SK"] = store.AV(listPK+"#PRICE#"+p.Currency), store.AV(fmt.Sprintf("%019d#%s", p.PriceMinor, p.ID))
 	if p.Quantity <= p.LowStockThreshold {
 		it["GSI5PK"], it["GSI5SK"] = store.AV(lowPK), store.AV(p.ID)
+	}
+	if here {
+		it[interestsHere] = store.AV(true)
 	}
 	return it, tokens, nil
 }
@@ -173,9 +194,10 @@ func skuTaken() error {
 	return &crm.Error{Code: crm.ECONFLICT, Message: "another product has this SKU", Fields: map[string][]string{"sku": {"another product has this SKU"}}}
 }
 
-// writeOps are the operations of storing p (replacing old, when not nil).
-func writeOps(ctx context.Context, old *crm.Product, oldTokens []string, p *crm.Product, event string) ([]store.Op, error) {
-	it, tokens, err := toItem(p)
+// writeOps are the operations of storing p (replacing old, when not nil);
+// here keeps the item's interestsHere mark.
+func writeOps(ctx context.Context, old *crm.Product, oldTokens []string, p *crm.Product, here bool, event string) ([]store.Op, error) {
+	it, tokens, err := toItem(p, here)
 	if err != nil {
 		return nil, err
 	}
@@ -229,22 +251,38 @@ func (s *Service) CreateProduct(ctx context.Context, p *crm.Product) (*crm.Produ
 	if err := normalize(p); err != nil {
 		return nil, err
 	}
-	ops, err := writeOps(ctx, nil, nil, p, "product.created")
+	ops, err := writeOps(ctx, nil, nil, p, true, "product.created")
 	if err != nil {
 		return nil, err
 	}
 	return p, transact(ctx, t, ops)
 }
 
-func load(ctx context.Context, t store.Table, id string) (*crm.Product, []string, error) {
+// stored is a product as read, with what its item keeps besides.
+type stored struct {
+	*crm.Product
+	tokens []string
+	here   bool // interestsHere
+}
+
+func load(ctx context.Context, t store.Table, id string) (*stored, error) {
 	if !ids.Valid(id) {
-		return nil, nil, notFound()
+		return nil, notFound()
 	}
 	it, err := store.GetOr(ctx, t, productKey(id), notFound)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return fromItem(it)
+	return decodeStored(it)
+}
+
+func decodeStored(it store.Item) (*stored, error) {
+	p, tokens, err := fromItem(it)
+	if err != nil {
+		return nil, err
+	}
+	here, _ := it[interestsHere].(*types.AttributeValueMemberBOOL)
+	return &stored{Product: p, tokens: tokens, here: here != nil && here.Value}, nil
 }
 
 func (s *Service) Product(ctx context.Context, id string) (*crm.Product, error) {
@@ -252,8 +290,11 @@ func (s *Service) Product(ctx context.Context, id string) (*crm.Product, error) 
 	if err != nil {
 		return nil, err
 	}
-	p, _, err := load(ctx, t, id)
-	return p, err
+	st, err := load(ctx, t, id)
+	if err != nil {
+		return nil, err
+	}
+	return st.Product, nil
 }
 
 func (s *Service) UpdateProduct(ctx context.Context, id string, apply func(*crm.Product) error, version *int64) (*crm.Product, error) {
@@ -261,10 +302,11 @@ func (s *Service) UpdateProduct(ctx context.Context, id string, apply func(*crm.
 	if err != nil {
 		return nil, err
 	}
-	old, oldTokens, err := load(ctx, t, id)
+	st, err := load(ctx, t, id)
 	if err != nil {
 		return nil, err
 	}
+	old := st.Product
 	if version != nil && *version != old.Version {
 		return nil, crm.VersionConflict("product", nil)
 	}
@@ -277,7 +319,7 @@ func (s *Service) UpdateProduct(ctx context.Context, id string, apply func(*crm.
 		return nil, err
 	}
 	p.UpdatedAt, p.Version = time.Now().UTC(), old.Version+1
-	ops, err := writeOps(ctx, old, oldTokens, &p, "product.updated")
+	ops, err := writeOps(ctx, old, st.tokens, &p, st.here, "product.updated")
 	if err != nil {
 		return nil, err
 	}
@@ -289,10 +331,11 @@ func (s *Service) DeleteProduct(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	old, oldTokens, err := load(ctx, t, id)
+	st, err := load(ctx, t, id)
 	if err != nil {
 		return err
 	}
+	old, oldTokens := st.Product, st.tokens
 	ops := []store.Op{store.DeleteOp(productKey(id), store.VersionIs(old.Version)),
 		store.UpdateOp(store.Update{Key: counterKey(), Add: counterDelta(old, nil)})}
 	if old.SKU != "" {
@@ -316,10 +359,11 @@ func (s *Service) ChangeStock(ctx context.Context, id string, c crm.StockChange)
 		return nil, &crm.Error{Code: crm.EVALIDATION, Message: "the given data was invalid", Fields: map[string][]string{"quantity": {"must not be negative"}}}
 	}
 	for try := 0; try < stockTries; try++ {
-		old, oldTokens, err := load(ctx, t, id)
+		st, err := load(ctx, t, id)
 		if err != nil {
 			return nil, err
 		}
+		old := st.Product
 		p := *old
 		switch c.Operation {
 		case "set":
@@ -336,7 +380,7 @@ func (s *Service) ChangeStock(ctx context.Context, id string, c crm.StockChange)
 			return nil, &crm.Error{Code: crm.EVALIDATION, Message: "the given data was invalid", Fields: map[string][]string{"operation": {"must be set, add or subtract"}}}
 		}
 		p.UpdatedAt, p.Version = time.Now().UTC(), old.Version+1
-		ops, err := writeOps(ctx, old, oldTokens, &p, "product.stock_changed")
+		ops, err := writeOps(ctx, old, st.tokens, &p, st.here, "product.stock_changed")
 		if err != nil {
 			return nil, err
 		}

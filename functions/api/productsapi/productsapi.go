@@ -119,7 +119,12 @@ type IDInput struct {
 }
 
 // Service is what the routes need.
-type Service interface{ crm.ProductService }
+type Service interface {
+	crm.ProductService
+	// ProductWithInterests is a product and its newest interests, read
+	// together (one Query of the product's item collection).
+	ProductWithInterests(ctx context.Context, id string, limit int) (*crm.Product, []*crm.Interest, error)
+}
 
 // Register mounts the product routes.
 func Register(s *httpapi.Server, svc Service) {
@@ -160,11 +165,7 @@ func Register(s *httpapi.Server, svc Service) {
 		}
 		httpapi.Register(s, route(http.MethodGet, "/{id}", "get", "A product with its interested customers"),
 			func(ctx context.Context, in *IDInput) (*httpapi.Body[ProductDetail], error) {
-				p, err := svc.Product(ctx, in.ID)
-				if err != nil {
-					return nil, err
-				}
-				interests, err := svc.Interests(ctx, "", p.ID, 50)
+				p, interests, err := svc.ProductWithInterests(ctx, in.ID, 50)
 				if err != nil {
 					return nil, err
 				}

@@ -1,5 +1,5 @@
 // Package searchapi is global search: one read of the search index, then
-// one batch read per kind of result, filtered by the caller's modules.
+// one batch read of the results of every kind the caller's modules show.
 package searchapi
 
 import (
@@ -11,28 +11,28 @@ import (
 	"payvand.dev/functions/app"
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
+	"payvand.dev/shared/customers"
 	"payvand.dev/shared/httpapi"
+	"payvand.dev/shared/products"
 	"payvand.dev/shared/search"
+	"payvand.dev/shared/store"
 	"payvand.dev/shared/tenancy"
 )
 
 // Deps are what search reads.
 type Deps struct {
-	Control   *tenancy.ControlPlane
-	Customers interface {
-		CustomersByID(ctx context.Context, ids []string) ([]*crm.Customer, error)
-		ContactsByID(ctx context.Context, ids []string) ([]*crm.Contact, error)
-	}
-	Products interface {
-		ProductsByID(ctx context.Context, ids []string) ([]*crm.Product, error)
-	}
+	Control *tenancy.ControlPlane
 }
 
-// kinds maps a result type to its index kind and the module that may see it.
-var kinds = map[string]struct{ kind, module string }{
-	"customers": {"customer", "customers"},
-	"contacts":  {"contact", "contacts"},
-	"products":  {"product", "products"},
+// kinds maps a result type to its index kind, the module that may see it
+// and the item that holds one.
+var kinds = map[string]struct {
+	kind, module string
+	key          func(id string) store.Key
+}{
+	"customers": {"customer", "customers", customers.CustomerKey},
+	"contacts":  {"contact", "contacts", customers.ContactKey},
+	"products":  {"product", "products", products.ProductKey},
 }
 
 // Hit is one result of the advanced search.
@@ -89,37 +89,62 @@ func (d Deps) run(ctx context.Context, q, only string) (*Results, error) {
 		}
 		byKind[k] = append(byKind[k], id)
 	}
+	// Every kind's newest perType hits, read together.
 	p := auth.PrincipalFrom(ctx)
-	newest := func(ids []string) []string {
-		// Newest first, at most perType.
-		out := make([]string, 0, min(len(ids), perType))
-		for i := len(ids) - 1; i >= 0 && len(out) < perType; i-- {
-			out = append(out, ids[i])
-		}
-		return out
-	}
+	var keys []store.Key
+	kindOf := map[store.Key]string{}
 	for name, k := range kinds {
 		ids := byKind[k.kind]
 		if len(ids) == 0 || !p.HasModule(k.module) || (only != "" && only != name) {
 			continue
 		}
 		r.Total += len(ids)
-		switch name {
+		for i := len(ids) - 1; i >= 0 && i >= len(ids)-perType; i-- {
+			key := k.key(ids[i])
+			keys, kindOf[key] = append(keys, key), name
+		}
+	}
+	items, err := batchGet(ctx, table, keys)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		switch kindOf[store.KeyOf(it)] {
 		case "customers":
-			if r.Customers, err = d.Customers.CustomersByID(ctx, newest(ids)); err != nil {
+			c, err := customers.DecodeCustomer(it)
+			if err != nil {
 				return nil, err
 			}
+			r.Customers = append(r.Customers, c)
 		case "contacts":
-			if r.Contacts, err = d.Customers.ContactsByID(ctx, newest(ids)); err != nil {
+			c, err := customers.DecodeContact(it)
+			if err != nil {
 				return nil, err
 			}
+			r.Contacts = append(r.Contacts, c)
 		case "products":
-			if r.Products, err = d.Products.ProductsByID(ctx, newest(ids)); err != nil {
+			pr, err := products.DecodeProduct(it)
+			if err != nil {
 				return nil, err
 			}
+			r.Products = append(r.Products, pr)
 		}
 	}
 	return r, nil
+}
+
+// batchGet reads keys in one BatchGet of up to 100 keys (DynamoDB's
+// limit), more only for more keys; items come back in the order of keys.
+func batchGet(ctx context.Context, t store.Table, keys []store.Key) ([]store.Item, error) {
+	var out []store.Item
+	for start := 0; start < len(keys); start += 100 {
+		items, err := t.BatchGet(ctx, keys[start:min(start+100, len(keys))])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+	}
+	return out, nil
 }
 
 func flatten(r *Results) []Hit {
@@ -203,6 +228,6 @@ func sortHits(h []Hit, desc bool) {
 // Mount is the search route group.
 func Mount() app.Mount {
 	return app.Mount{Name: "search", Register: func(s *httpapi.Server, d *app.Deps) {
-		Register(s, Deps{Control: d.Control, Customers: d.Customers, Products: d.Products})
+		Register(s, Deps{Control: d.Control})
 	}}
 }
