@@ -8,6 +8,10 @@ import (
 // Stats counts the storage work of one request. Backends add to the Stats
 // found in the context; the API kernel logs them with each request, and
 // tests and benchmarks assert on them.
+//
+// Backends count attempts, not only successes: a write whose condition
+// fails was performed (DynamoDB bills it), so it counts as a write round
+// trip of its items; a call that the SDK retries counts once per attempt.
 type Stats struct {
 	ReadRoundTrips  atomic.Int64
 	WriteRoundTrips atomic.Int64
@@ -37,7 +41,8 @@ func CountRead(ctx context.Context, n int) {
 	}
 }
 
-// CountWrite records one write round trip that wrote n items.
+// CountWrite records one write round trip that wrote, or tried to write,
+// n items.
 func CountWrite(ctx context.Context, n int) {
 	if s := StatsFrom(ctx); s != nil {
 		s.WriteRoundTrips.Add(1)

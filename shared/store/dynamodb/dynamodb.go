@@ -41,8 +41,10 @@ func WithClock(now func() time.Time) Option { return func(d *DB) { d.now = now }
 func WithoutPITR() Option { return func(d *DB) { d.pitr = false } }
 
 // New builds the backend from an AWS config; optFns adjust the client (a
-// BaseEndpoint for moto_server, for instance).
+// BaseEndpoint for moto_server, for instance). Every attempt of its calls,
+// retries included, counts in the request's store.Stats.
 func New(cfg aws.Config, clientOpts []func(*ddb.Options), opts ...Option) *DB {
+	clientOpts = append(clientOpts[:len(clientOpts):len(clientOpts)], func(o *ddb.Options) { o.APIOptions = append(o.APIOptions, countAttempts) })
 	client := ddb.NewFromConfig(cfg, clientOpts...)
 	d := &DB{db: dynamo.NewFromIface(client), client: client, now: time.Now, pitr: true}
 	for _, o := range opts {

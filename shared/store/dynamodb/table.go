@@ -27,13 +27,11 @@ func (t *table) Get(ctx context.Context, key store.Key) (store.Item, error) {
 	var it store.Item
 	err := t.t.Get(store.PK, key.PK).Range(store.SK, dynamo.Equal, key.SK).Consistent(true).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
-		store.CountRead(ctx, 0)
 		return nil, crm.Errorf(crm.ENOTFOUND, "item not found")
 	}
 	if err != nil {
 		return nil, translate(err)
 	}
-	store.CountRead(ctx, 1)
 	if store.Expired(it, t.d.now()) {
 		return nil, crm.Errorf(crm.ENOTFOUND, "item not found")
 	}
@@ -46,11 +44,7 @@ func (t *table) Put(ctx context.Context, item store.Item, conds ...store.Cond) e
 		b := &exprBuilder{}
 		p = p.If(b.conds(conds, t.d.now()), b.args...)
 	}
-	if err := p.Run(ctx); err != nil {
-		return translate(err)
-	}
-	store.CountWrite(ctx, 1)
-	return nil
+	return translate(p.Run(ctx))
 }
 
 func (t *table) Delete(ctx context.Context, key store.Key, conds ...store.Cond) error {
@@ -59,11 +53,7 @@ func (t *table) Delete(ctx context.Context, key store.Key, conds ...store.Cond) 
 		b := &exprBuilder{}
 		del = del.If(b.conds(conds, t.d.now()), b.args...)
 	}
-	if err := del.Run(ctx); err != nil {
-		return translate(err)
-	}
-	store.CountWrite(ctx, 1)
-	return nil
+	return translate(del.Run(ctx))
 }
 
 func (t *table) buildUpdate(u store.Update) *dynamo.Update {
@@ -89,13 +79,12 @@ func (t *table) Update(ctx context.Context, u store.Update) (store.Item, error) 
 	if err := t.buildUpdate(u).Value(ctx, &it); err != nil {
 		return nil, translate(err)
 	}
-	store.CountWrite(ctx, 1)
 	return it, nil
 }
 
 func (t *table) BatchGet(ctx context.Context, keys []store.Key) ([]store.Item, error) {
 	if len(keys) == 0 {
-		store.CountRead(ctx, 0)
+		store.CountRead(ctx, 0) // as the embedded store counts it
 		return nil, nil
 	}
 	if len(keys) > 100 {
@@ -110,7 +99,6 @@ func (t *table) BatchGet(ctx context.Context, keys []store.Key) ([]store.Item, e
 	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
 		return nil, translate(err)
 	}
-	store.CountRead(ctx, len(got))
 	// BatchGetItem answers in any order; callers get the order they asked.
 	byKey := make(map[store.Key]store.Item, len(got))
 	now := t.d.now()
@@ -164,7 +152,6 @@ func (t *table) TransactWrite(ctx context.Context, ops ...store.Op) error {
 	}
 	err := tx.Run(ctx)
 	if err == nil {
-		store.CountWrite(ctx, len(ops))
 		return nil
 	}
 	var txe *types.TransactionCanceledException
@@ -250,7 +237,6 @@ func (t *table) Query(ctx context.Context, q store.Query) (store.Page, error) {
 		if err != nil {
 			return store.Page{}, translate(err)
 		}
-		store.CountRead(ctx, int(out.ScannedCount))
 		for _, it := range out.Items {
 			matched++
 			if matched <= q.Offset {
@@ -289,7 +275,6 @@ func (t *table) count(ctx context.Context, in *ddb.QueryInput) (store.Page, erro
 		if err != nil {
 			return store.Page{}, translate(err)
 		}
-		store.CountRead(ctx, int(out.ScannedCount))
 		page.Count += int(out.Count)
 		if len(out.LastEvaluatedKey) == 0 {
 			return page, nil
