@@ -81,6 +81,10 @@ type Platform struct {
 	// Blob opens the file store (S3, or gofakes3 locally); nil when the
 	// binary stores no files.
 	Blob func(ctx context.Context, cfg config.Config, awsCfg aws.Config) (blob.Store, io.Closer, error)
+	// KeyFile lets a process without a configured JWT key generate one into
+	// its data directory whatever its store (the local runner on DynamoDB);
+	// the embedded store always may. Lambdas never do.
+	KeyFile bool
 }
 
 // Open builds the dependencies from the configuration.
@@ -112,7 +116,7 @@ func Open(ctx context.Context, cfg config.Config, pf Platform) (*Deps, error) {
 	case "dynamodb":
 		db = dynamodb.New(awsCfg, nil)
 	}
-	key, err := signingKey(cfg, awsCfg)
+	key, err := signingKey(cfg, awsCfg, pf.KeyFile)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -171,7 +175,7 @@ func (d *Deps) EnsureControlTable(ctx context.Context) error {
 // signingKey finds the JWT key: in Secrets Manager on AWS (fetched on
 // first use), in PAYVAND_JWT_KEY, or in a key file in the data directory
 // that is generated on first start.
-func signingKey(cfg config.Config, awsCfg aws.Config) (auth.KeySource, error) {
+func signingKey(cfg config.Config, awsCfg aws.Config, keyFile bool) (auth.KeySource, error) {
 	if cfg.JWTSecretID != "" {
 		return auth.LazyKey(func() ([]byte, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -186,7 +190,7 @@ func signingKey(cfg config.Config, awsCfg aws.Config) (auth.KeySource, error) {
 			return []byte(secret), nil
 		}), nil
 	}
-	k, err := fileOrEnvKey(cfg)
+	k, err := fileOrEnvKey(cfg, keyFile)
 	if errors.Is(err, errNoKey) {
 		// A function without the JWT secret resource (housekeeping, the
 		// import worker) never signs or verifies: it may start, and would
@@ -201,7 +205,7 @@ func signingKey(cfg config.Config, awsCfg aws.Config) (auth.KeySource, error) {
 
 var errNoKey = errors.New("no JWT signing key: set PAYVAND_JWT_SECRET_ID (AWS) or PAYVAND_JWT_KEY")
 
-func fileOrEnvKey(cfg config.Config) ([]byte, error) {
+func fileOrEnvKey(cfg config.Config, keyFile bool) ([]byte, error) {
 	if cfg.JWTKey != "" {
 		k, err := base64.StdEncoding.DecodeString(cfg.JWTKey)
 		if err != nil || len(k) < 32 {
@@ -209,7 +213,7 @@ func fileOrEnvKey(cfg config.Config) ([]byte, error) {
 		}
 		return k, nil
 	}
-	if cfg.Store != "embedded" {
+	if cfg.Store != "embedded" && !keyFile {
 		return nil, errNoKey
 	}
 	path := filepath.Join(cfg.DataDir, "jwt.key")
