@@ -173,7 +173,7 @@ func stockOnDynamoDB(t *testing.T, e *apitest.Env, tok string) {
 		t.Fatalf("%d succeeded, %d refused, quantity %v", ok, refused, q)
 	}
 	// A stock change writes the product, the counters and the event, no
-	// search word (it wrote 4 more here).
+	// search word (it rewrote the product's one word here: 4 items).
 	e.Do("PATCH", "/api/products/"+id+"/stock", tok, map[string]any{"operation": "add", "quantity": 2}).Want(t, 200)
 	if l := e.LastRequestLog(); l["store_writes"] != float64(1) || l["items_written"] != float64(3) {
 		t.Fatalf("stock change: %v writes, %v items written; want 1 and 3", l["store_writes"], l["items_written"])
