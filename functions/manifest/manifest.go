@@ -113,6 +113,17 @@ var Functions = []Function{
 		Resources: []string{ControlTable, TenantTables, Documents},
 	},
 	{
+		Name: "sales",
+		// Pipelines, deals and activities, with the customer's and
+		// contact's views of them (longer than customers' prefixes, so
+		// API Gateway routes them here).
+		Prefixes: []string{"/api/pipelines", "/api/deals", "/api/tenant/deals", "/api/customers/{id}/deals",
+			"/api/customers/{id}/pipeline", "/api/customers/{id}/sales-stage"},
+		MemoryMB:  256,
+		TimeoutS:  15,
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},
+	},
+	{
 		Name:      "search",
 		Prefixes:  []string{"/api/search"},
 		MemoryMB:  256,
