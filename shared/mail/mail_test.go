@@ -34,6 +34,25 @@ func TestTemplatesInBothLanguages(t *testing.T) {
 	}
 }
 
+// An invitation carries a set-password link, never a password, even when
+// a caller hands one to the template.
+func TestInvitationHasALinkAndNoPassword(t *testing.T) {
+	link := "https://app.test/accept-invitation?token=tok-1&tenant=alpha"
+	for _, lang := range []string{"fa", "en"} {
+		data := map[string]any{"Name": "Sara", "Organization": "Rabin", "Inviter": "Ali", "TenantKey": "alpha", "Email": "sara@x.test",
+			"Link": link, "ValidHours": 72, "Password": "Leaked-pass-1"}
+		_, txt, html, err := mail.Render("invitation", lang, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for body, want := range map[string]string{txt: link, html: strings.ReplaceAll(link, "&", "&amp;")} {
+			if !strings.Contains(body, want) || !strings.Contains(body, "72") || strings.Contains(body, "Leaked-pass-1") {
+				t.Fatalf("%s invitation: %s", lang, body)
+			}
+		}
+	}
+}
+
 func TestOutboxKeepsMessages(t *testing.T) {
 	ctx := context.Background()
 	db, _ := embedded.Open(t.TempDir())

@@ -16,6 +16,14 @@ var files embed.FS
 // en; anything else is en) and returns subject, text and HTML. Each text
 // template starts with a "Subject: …" line.
 //
+// Data of the templates:
+//   - reset-password: Name, Organization, Token, Link, ValidMinutes.
+//   - invitation: Name, Organization, Inviter, TenantKey, Email, Link,
+//     ValidHours. Link is the single-use set-password link,
+//     ${AppURL}/accept-invitation?token=…&tenant=<key>&email=…, whose token
+//     the SPA redeems at POST /api/auth/accept-invitation (or
+//     /api/auth/reset-password). An invitation never carries a password.
+//
 // The templates use a small subset of Go template syntax — {{.Field}} and
 // {{if .Field}}…{{end}} — filled here without text/template, whose
 // reflection-driven method calls would keep every method of every type in

@@ -10,6 +10,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"payvand.dev/shared/auth"
 	"payvand.dev/shared/httpapi"
 	"payvand.dev/shared/jalali"
 	"payvand.dev/shared/mail"
@@ -19,6 +20,7 @@ import (
 // Deps are what the admin routes use.
 type Deps struct {
 	Control *tenancy.ControlPlane
+	Resets  *auth.ResetTokens // the new tenant CEO's invitation link
 	Mail    mail.Sender
 	Outbox  *mail.Outbox
 	AppURL  string

@@ -35,12 +35,21 @@ func TestPlansAndTenantLifecycle(t *testing.T) {
 		t.Fatalf("created = %v", created)
 	}
 	e.Do("POST", "/api/admin/tenants", a, map[string]any{"company_name": "Dup", "tenant_key": "kavir", "admin_name": "X", "admin_email": "x@y.ir"}).Want(t, 409)
-	// The invitation carries a working temporary password.
+	// The invitation carries a single-use set-password link, no password;
+	// the CEO logs in with the password chosen through it.
 	msgs, _, _ := e.Deps.Outbox.List(context.Background(), 10, "")
-	if len(msgs) == 0 || msgs[0].To[0] != "reza@kavir.ir" || msgs[0].Template != "invitation" {
+	if len(msgs) == 0 || msgs[0].To[0] != "reza@kavir.ir" || msgs[0].Template != "invitation" || strings.Contains(msgs[0].Text, "password:") {
 		t.Fatalf("outbox = %+v", msgs)
 	}
-	pw := regexp.MustCompile(`Temporary password: (\S+)`).FindStringSubmatch(msgs[0].Text)[1]
+	link := regexp.MustCompile(`/accept-invitation\?token=([\w-]+)&tenant=kavir&`).FindStringSubmatch(msgs[0].Text)
+	if link == nil {
+		t.Fatalf("invitation without a set-password link: %s", msgs[0].Text)
+	}
+	pw := "Kavir-chosen-1404"
+	e.Do("POST", "/api/tenant/auth/login", "", map[string]string{"tenant_key": "kavir", "email": "reza@kavir.ir", "password": pw}).Want(t, 401)
+	accept := map[string]string{"token": link[1], "password": pw, "password_confirmation": pw}
+	e.Do("POST", "/api/auth/accept-invitation", "", accept).Want(t, 200)
+	e.Do("POST", "/api/auth/accept-invitation", "", accept).Want(t, 422)
 	login := e.Do("POST", "/api/tenant/auth/login", "", map[string]string{"tenant_key": "kavir", "email": "reza@kavir.ir", "password": pw}).Want(t, 200)
 	user := login.JSON["token"].(string)
 	e.Do("GET", "/api/customers", user, nil).Want(t, 200)

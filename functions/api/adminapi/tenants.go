@@ -6,10 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"payvand.dev/functions/internal/invitation"
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/httpapi"
-	"payvand.dev/shared/mail"
 	"payvand.dev/shared/store"
 	"payvand.dev/shared/tenancy"
 )
@@ -28,7 +28,7 @@ type CreateTenantInput struct {
 		CompanyName      string `json:"company_name" minLength:"1" maxLength:"200"`
 		TenantKey        string `json:"tenant_key" minLength:"3" maxLength:"40"`
 		AdminName        string `json:"admin_name" minLength:"1" maxLength:"200"`
-		AdminEmail       string `json:"admin_email" maxLength:"254"`
+		AdminEmail       string `json:"admin_email" maxLength:"254" doc:"The CEO's email. It receives an invitation with a single-use link, valid 72 hours, to choose a password (${AppURL}/accept-invitation?token=…&tenant=<key>&email=…, redeemed at POST /api/auth/accept-invitation); no password is sent, and the CEO cannot log in before using the link (or forgot-password)."`
 		AdminPhone       string `json:"admin_phone,omitempty" maxLength:"30"`
 		SubscriptionPlan string `json:"subscription_plan,omitempty" maxLength:"100" doc:"A plan's id or name"`
 		MaxUsers         int    `json:"max_users,omitempty" minimum:"1" maximum:"100000"`
@@ -269,10 +269,14 @@ func parseDate(s string) (time.Time, error) {
 
 func (d Deps) createTenant(ctx context.Context, in *CreateTenantInput) (*tenancy.Tenant, error) {
 	b := in.Body
-	// The admin must change this password: it travels by email.
-	password := auth.RandomSecret(9) + "-7q"
+	// The CEO cannot log in until they choose a password with the
+	// invitation link; no password travels by email.
+	hash, err := invitation.UnusablePasswordHash()
+	if err != nil {
+		return nil, err
+	}
 	n := tenancy.NewTenant{Key: strings.TrimSpace(b.TenantKey), CompanyName: strings.TrimSpace(b.CompanyName), MaxUsers: b.MaxUsers,
-		AdminName: strings.TrimSpace(b.AdminName), AdminEmail: strings.ToLower(strings.TrimSpace(b.AdminEmail)), AdminPassword: password, AdminLocale: b.Locale}
+		AdminName: strings.TrimSpace(b.AdminName), AdminEmail: strings.ToLower(strings.TrimSpace(b.AdminEmail)), AdminPasswordHash: hash, AdminLocale: b.Locale}
 	probe := &tenancy.Tenant{Plan: "basic", Features: tenancy.DefaultFeatures, MaxUsers: b.MaxUsers}
 	if b.SubscriptionPlan != "" {
 		if err := d.applyPlan(ctx, probe, b.SubscriptionPlan, true); err != nil {
@@ -296,12 +300,7 @@ func (d Deps) createTenant(ctx context.Context, in *CreateTenantInput) (*tenancy
 	if p := auth.PrincipalFrom(ctx); p != nil && p.Name != "" {
 		inviter = p.Name
 	}
-	subject, text, html, err := mail.Render("invitation", u.Locale, map[string]any{"Name": u.Name, "Organization": t.CompanyName,
-		"Inviter": inviter, "TenantKey": t.Key, "Email": u.Email, "Link": strings.TrimRight(d.AppURL, "/") + "/login?tenant=" + t.Key, "Password": password})
-	if err == nil {
-		_, err = d.Mail.Send(ctx, mail.Message{To: []string{u.Email}, Subject: subject, Text: text, HTML: html, Template: "invitation", Tenant: t.Key})
-	}
-	if err != nil {
+	if err := (invitation.Mailer{Resets: d.Resets, Mail: d.Mail, AppURL: d.AppURL}).Send(ctx, t, u, inviter); err != nil {
 		return nil, crm.Wrap(err, "send invitation")
 	}
 	return t, nil

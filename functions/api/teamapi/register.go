@@ -19,7 +19,7 @@ func Register(s *httpapi.Server, d Deps) {
 // Mount is the team route group.
 func Mount() app.Mount {
 	return app.Mount{Name: "team", Register: func(s *httpapi.Server, d *app.Deps) {
-		Register(s, Deps{Control: d.Control, Refresh: d.Refresh, Mail: d.Mail, AppURL: d.Config.AppURL,
+		Register(s, Deps{Control: d.Control, Refresh: d.Refresh, Resets: d.Resets, Mail: d.Mail, AppURL: d.Config.AppURL,
 			Counters: func(ctx context.Context) (int64, error) {
 				st, err := d.Customers.Stats(ctx)
 				if err != nil {

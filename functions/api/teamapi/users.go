@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"payvand.dev/functions/internal/invitation"
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/httpapi"
@@ -18,6 +19,7 @@ import (
 type Deps struct {
 	Control  *tenancy.ControlPlane
 	Refresh  *auth.RefreshTokens
+	Resets   *auth.ResetTokens // invitation links
 	Mail     mail.Sender
 	AppURL   string
 	Counters func(ctx context.Context) (customers int64, err error)
@@ -142,14 +144,14 @@ func (d Deps) apply(ctx context.Context, f *UserFields, u *users.User) error {
 	return nil
 }
 
-// CreateUserInput adds a user; without a password one is generated and
-// sent with the invitation.
+// CreateUserInput adds a user, who is emailed a single-use link to choose
+// a password; until then only the password given here (if any) works.
 type CreateUserInput struct {
 	Body struct {
 		UserFields
 		Name     string `json:"name" minLength:"1" maxLength:"200"`
 		Email    string `json:"email" maxLength:"254"`
-		Password string `json:"password,omitempty" maxLength:"256"`
+		Password string `json:"password,omitempty" maxLength:"256" doc:"Optional. Without it the user cannot log in until they choose a password with the invitation link (${AppURL}/accept-invitation?token=…&tenant=…, valid 72 hours, redeemed at POST /api/auth/accept-invitation). The invitation email never contains a password."`
 	}
 }
 
@@ -168,15 +170,16 @@ func (d Deps) create(ctx context.Context, in *CreateUserInput) (*users.User, err
 	if err := checkManage(p, nil, u.Role, grant); err != nil {
 		return nil, err
 	}
-	password := b.Password
-	if password != "" {
-		if err := auth.CheckPasswordPolicy(password, password, u.Email, u.Name); err != nil {
+	var hash string
+	var err error
+	if b.Password != "" {
+		if err := auth.CheckPasswordPolicy(b.Password, b.Password, u.Email, u.Name); err != nil {
 			return nil, err
 		}
+		hash, err = auth.HashPassword(b.Password)
 	} else {
-		password = auth.RandomSecret(9) + "-7q"
+		hash, err = invitation.UnusablePasswordHash()
 	}
-	hash, err := auth.HashPassword(password)
 	if err != nil {
 		return nil, err
 	}
@@ -195,24 +198,17 @@ func (d Deps) create(ctx context.Context, in *CreateUserInput) (*users.User, err
 	if err := d.Control.IndexLogin(ctx, u.Email, t.Key, u.ID); err != nil {
 		return nil, err
 	}
-	d.invite(ctx, t, u, p, b.Password == "", password)
+	if err := d.invite(ctx, t, u, p); err != nil {
+		// The user stays; an admin can re-send the invitation.
+		logError(ctx, "invitation email", err)
+	}
 	return u, nil
 }
 
-// invite emails the new user; a failure is logged, the user stays.
-func (d Deps) invite(ctx context.Context, t *tenancy.Tenant, u *users.User, by *auth.Principal, withPassword bool, password string) {
-	data := map[string]any{"Name": u.Name, "Organization": t.CompanyName, "Inviter": by.Name, "TenantKey": t.Key, "Email": u.Email,
-		"Link": strings.TrimRight(d.AppURL, "/") + "/login?tenant=" + t.Key, "Password": ""}
-	if withPassword {
-		data["Password"] = password
-	}
-	subject, text, html, err := mail.Render("invitation", u.Locale, data)
-	if err == nil {
-		_, err = d.Mail.Send(ctx, mail.Message{To: []string{u.Email}, Subject: subject, Text: text, HTML: html, Template: "invitation", Tenant: t.Key})
-	}
-	if err != nil {
-		logError(ctx, "invitation email", err)
-	}
+// invite emails u a new single-use set-password link; an earlier link of
+// u stops working.
+func (d Deps) invite(ctx context.Context, t *tenancy.Tenant, u *users.User, by *auth.Principal) error {
+	return invitation.Mailer{Resets: d.Resets, Mail: d.Mail, AppURL: d.AppURL}.Send(ctx, t, u, by.Name)
 }
 
 func (d Deps) load(ctx context.Context, id string) (*users.User, error) {
