@@ -118,7 +118,8 @@ var Functions = []Function{
 		// contact's views of them (longer than customers' prefixes, so
 		// API Gateway routes them here).
 		Prefixes: []string{"/api/pipelines", "/api/deals", "/api/tenant/deals", "/api/customers/{id}/deals",
-			"/api/customers/{id}/pipeline", "/api/customers/{id}/sales-stage"},
+			"/api/customers/{id}/pipeline", "/api/customers/{id}/sales-stage", "/api/activities", "/api/tenant/activities",
+			"/api/customers/{id}/activities", "/api/contacts/{id}/activities"},
 		MemoryMB:  256,
 		TimeoutS:  15,
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},

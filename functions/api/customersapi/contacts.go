@@ -150,16 +150,7 @@ func registerContacts(s *httpapi.Server, svc Service) {
 				}
 				return httpapi.OK[any](nil, "contact deleted"), nil
 			})
-		httpapi.Register(s, route(http.MethodGet, "/{id}/activities", "activities", "A contact's activities (empty until activities exist)"),
-			func(ctx context.Context, in *struct {
-				ID string `path:"id"`
-				httpapi.ListParams
-			}) (*httpapi.ListBody[map[string]any], error) {
-				if _, err := svc.Contact(ctx, in.ID); err != nil {
-					return nil, err
-				}
-				return httpapi.NewList[map[string]any](ctx, &in.ListParams, nil, 0, ""), nil
-			})
+		// GET|POST /api/contacts/{id}/activities are the sales group's (salesapi).
 	}
 	add := httpapi.Route{Method: http.MethodPost, Path: "/api/customers/{id}/contacts", ID: "customers-add-contact", Summary: "Add a contact to a customer",
 		Tags: []string{"Contacts"}, Realm: httpapi.TenantUsers, Module: "contacts", Feature: "contacts", Status: http.StatusCreated}
