@@ -119,7 +119,7 @@ var Functions = []Function{
 		// API Gateway routes them here).
 		Prefixes: []string{"/api/pipelines", "/api/deals", "/api/tenant/deals", "/api/customers/{id}/deals",
 			"/api/customers/{id}/pipeline", "/api/customers/{id}/sales-stage", "/api/activities", "/api/tenant/activities",
-			"/api/customers/{id}/activities", "/api/contacts/{id}/activities"},
+			"/api/customers/{id}/activities", "/api/contacts/{id}/activities", "/api/sales", "/api/reports/today"},
 		MemoryMB:  256,
 		TimeoutS:  15,
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},

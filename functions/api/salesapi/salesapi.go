@@ -34,6 +34,7 @@ func Register(s *httpapi.Server, svc *sales.Service) {
 	registerPipelines(s, svc)
 	registerDeals(s, svc)
 	registerActivities(s, svc)
+	registerSales(s, svc)
 }
 
 // route is an operation of the sales module (pipelines, deals).
