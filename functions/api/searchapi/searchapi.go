@@ -53,14 +53,17 @@ type Results struct {
 	Documents []any           `json:"documents"`
 	Deals     []any           `json:"deals"`
 	Tasks     []any           `json:"tasks"`
-	Total     int             `json:"total"`
+	// Sales and activities: see sales.go.
+	Sales      []any `json:"sales"`
+	Activities []any `json:"activities"`
+	Total      int   `json:"total"`
 }
 
 // perType caps each group (the index read is capped at search.MaxHits).
 const perType = 50
 
 func (d Deps) run(ctx context.Context, q, only string) (*Results, error) {
-	r := &Results{Customers: []*crm.Customer{}, Contacts: []*crm.Contact{}, Products: []*crm.Product{}, Documents: []any{}, Deals: []any{}, Tasks: []any{}}
+	r := &Results{Customers: []*crm.Customer{}, Contacts: []*crm.Contact{}, Products: []*crm.Product{}, Documents: []any{}, Deals: []any{}, Tasks: []any{}, Sales: []any{}, Activities: []any{}}
 	if strings.TrimSpace(q) == "" {
 		return nil, &crm.Error{Code: crm.EVALIDATION, Message: "the given data was invalid", Fields: map[string][]string{"q": {"required"}}}
 	}
@@ -128,6 +131,10 @@ func (d Deps) run(ctx context.Context, q, only string) (*Results, error) {
 				return nil, err
 			}
 			r.Products = append(r.Products, pr)
+		default:
+			if err := decodeMore(kindOf[store.KeyOf(it)], it, r); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return r, nil
@@ -158,6 +165,7 @@ func flatten(r *Results) []Hit {
 	for _, p := range r.Products {
 		out = append(out, Hit{Type: "product", ID: p.ID, Title: p.Name, Subtitle: strings.TrimSpace(p.SKU + " " + p.Category), URL: "/dashboard/products/" + p.ID, Data: p})
 	}
+	out = append(out, moreHits(r)...)
 	if out == nil {
 		out = []Hit{}
 	}
