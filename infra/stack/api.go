@@ -21,15 +21,21 @@ const accessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identi
 
 func newHTTPAPI(st awscdk.Stack, p *Props, fns []*function) *httpAPI {
 	origins := make([]*string, len(p.CORSOrigins))
+	// "*" never goes with credentials (browsers refuse it, and it would
+	// let any site ride a visitor's cookies): with it, only bearer calls.
+	credentials := true
 	for i, o := range p.CORSOrigins {
 		origins[i] = jsii.String(o)
+		if o == "*" {
+			credentials = false
+		}
 	}
 	api := awsapigatewayv2.NewHttpApi(st, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
 		ApiName:     jsii.String(p.Name("api")),
 		Description: jsii.String("Payvand HTTP API"),
 		CorsPreflight: &awsapigatewayv2.CorsPreflightOptions{
 			AllowOrigins:     &origins,
-			AllowCredentials: jsii.Bool(true),
+			AllowCredentials: jsii.Bool(credentials),
 			AllowHeaders:     jsii.Strings("Authorization", "Content-Type", "Accept", "Accept-Language", "X-Timezone", "X-Request-ID", "X-Tenant-Key"),
 			AllowMethods: &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_GET, awsapigatewayv2.CorsHttpMethod_POST,
 				awsapigatewayv2.CorsHttpMethod_PUT, awsapigatewayv2.CorsHttpMethod_PATCH, awsapigatewayv2.CorsHttpMethod_DELETE,

@@ -55,3 +55,36 @@ func PrincipalFrom(ctx context.Context) *Principal {
 	p, _ := ctx.Value(principalKey{}).(*Principal)
 	return p
 }
+
+// Capability is a right that is not the use of one module: routes declare
+// the capabilities they need so the API kernel refuses a caller without
+// them before reading any input.
+type Capability string
+
+const (
+	// ManageUsers: add, change and remove other users, their grants and
+	// the tenant's custom roles.
+	ManageUsers Capability = "manage_users"
+	// TopRole: CEO and admin only (organization-wide settings).
+	TopRole Capability = "top_role"
+)
+
+// IsTopRole reports whether role may do everything in its organization.
+func IsTopRole(role string) bool { return slices.Contains(AllModulesRoles, role) }
+
+// Can reports whether the principal holds the capability.
+func (p *Principal) Can(c Capability) bool {
+	if p == nil {
+		return false
+	}
+	if p.Realm == RealmAdmin {
+		return true
+	}
+	switch c {
+	case ManageUsers:
+		return IsTopRole(p.Role) || p.Role == "manager" || p.HasModule("settings")
+	case TopRole:
+		return IsTopRole(p.Role)
+	}
+	return false
+}

@@ -93,6 +93,8 @@ func (c *Contact) Validate() error {
 	}
 	if len(c.CustomFields) > 50 {
 		f.Add("custom_fields", "at most 50 custom fields")
+	} else if msg := FreeFormProblem(c.CustomFields); msg != "" {
+		f.Add("custom_fields", msg)
 	}
 	return f.Err()
 }

@@ -218,8 +218,8 @@ func (c *Customer) Validate() error {
 	}
 	if len(c.CustomFields) > 50 {
 		f.Add("custom_fields", "at most 50 custom fields")
-	} else if b, _ := json.Marshal(c.CustomFields); len(b) > 16<<10 {
-		f.Add("custom_fields", "at most 16 KiB")
+	} else if msg := FreeFormProblem(c.CustomFields); msg != "" {
+		f.Add("custom_fields", msg)
 	}
 	return f.Err()
 }

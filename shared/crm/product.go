@@ -50,6 +50,9 @@ func (p *Product) Validate() error {
 	if p.Status != "active" && p.Status != "inactive" {
 		f.Add("status", "must be active or inactive")
 	}
+	if msg := FreeFormProblem(p.CustomFields); msg != "" {
+		f.Add("custom_fields", msg)
+	}
 	return f.Err()
 }
 

@@ -53,8 +53,11 @@ type Config struct {
 	Logger      *slog.Logger
 	CORSOrigins []string // origins allowed to call with credentials ("*" = any)
 	// Gate, when set, decides whether a tenant user's request may proceed
-	// (organization status, subscription, the route's feature).
-	Gate func(ctx context.Context, p *auth.Principal, feature string) error
+	// (organization status, subscription, the route's feature, the user's
+	// own status) and returns the principal to use: the token's, or one
+	// with the user's current role and modules when they changed since
+	// the token was issued.
+	Gate func(ctx context.Context, p *auth.Principal, feature string) (*auth.Principal, error)
 	// PrebuiltOpenAPI, when set, is served at /api/openapi.json instead of
 	// the document of the routes mounted here: the platform Lambda serves
 	// the whole API's document without registering (and paying at cold
@@ -90,7 +93,10 @@ type Route struct {
 	Tags    []string
 	Realm   Realm
 	Module  string // module the caller needs ("" = any authenticated caller)
-	Feature string // tenant feature the route belongs to ("" = none)
+	// Capability the caller needs besides the module (e.g. manage_users);
+	// checked with the module, before the body is read.
+	Capability auth.Capability
+	Feature    string // tenant feature the route belongs to ("" = none)
 	// Ungated routes stay open whatever the organization's status (auth,
 	// billing information).
 	Ungated     bool
@@ -128,6 +134,10 @@ func New(cfg Config) *Server {
 	// No $schema member or Link header in responses: clients of both seeds
 	// expect exactly the envelope.
 	hc.CreateHooks = nil
+	// One rule for every request body (DESIGN §5): members a route does
+	// not use are ignored, never refused, so an SPA can send back the
+	// object it read (id, created_at, version …).
+	hc.AllowAdditionalPropertiesByDefault = true
 	// Schema names, servers, security, problem responses, descriptions.
 	names := newSchemaNamer()
 	configureOpenAPI(&hc, names)
@@ -154,6 +164,7 @@ func Register[I, O any](s *Server, r Route, h func(context.Context, *I) (*O, err
 		Metadata: map[string]any{
 			"realm":   r.Realm,
 			"module":  r.Module,
+			"cap":     r.Capability,
 			"rate":    r.RateClass,
 			"feature": r.Feature,
 			"ungated": r.Ungated,
@@ -164,6 +175,15 @@ func Register[I, O any](s *Server, r Route, h func(context.Context, *I) (*O, err
 	}
 	if r.Realm != Public {
 		op.Security = []map[string][]string{{"bearer": {}}}
+	}
+	if ff := freeFormFields(reflect.TypeFor[I](), nil, ""); len(ff) > 0 {
+		inner := h
+		h = func(ctx context.Context, in *I) (*O, error) {
+			if err := checkFreeForms(in, ff); err != nil {
+				return nil, err
+			}
+			return inner(ctx, in)
+		}
 	}
 	if s.inner == nil {
 		s.register(r.ID, reflect.TypeFor[I](), reflect.TypeFor[O](), func() { huma.Register(s.API, op, h) })

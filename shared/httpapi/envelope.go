@@ -34,11 +34,12 @@ type ListBody[T any] struct {
 
 // Pagination describes where a page sits in the whole result.
 type Pagination struct {
-	Page       int    `json:"page"`
-	Limit      int    `json:"limit"`
-	Total      int    `json:"total"`
-	Pages      int    `json:"pages"`
-	NextCursor string `json:"next_cursor,omitempty"`
+	Page  int `json:"page"`
+	Limit int `json:"limit"`
+	Total int `json:"total"`
+	Pages int `json:"pages"`
+	// NextCursor is always present: null on the last page (DESIGN §5).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // Links are ready-made URLs of neighbouring pages (null when none).

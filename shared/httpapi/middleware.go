@@ -112,8 +112,15 @@ func (s *Server) requestMeta(next http.Handler) http.Handler {
 		if !validRequestID().MatchString(m.ID) {
 			m.ID = uuid.NewString()
 		}
-		w.Header().Set("X-Request-ID", m.ID)
-		w.Header().Set("Content-Language", string(m.Lang))
+		h := w.Header()
+		h.Set("X-Request-ID", m.ID)
+		h.Set("Content-Language", string(m.Lang))
+		// Security headers on every answer. Nothing is cacheable unless a
+		// handler says so (public documents, avatars): answers carry tokens
+		// and personal data.
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
 		ctx := withMeta(r.Context(), m)
 		if tz := strings.TrimSpace(r.Header.Get("X-Timezone")); tz != "" {
 			loc, err := loadZone(tz)
@@ -142,14 +149,19 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		defer func() {
 			m := MetaFrom(ctx)
 			level := slog.LevelInfo
-			if sw.status >= 500 {
+			status := sw.status
+			if r.Context().Err() != nil && (status >= 500 || !sw.written) {
+				// A client that hung up is not a server error (499).
+				status = StatusClientClosed
+			}
+			if status >= 500 {
 				level = slog.LevelError
 			}
 			s.log.LogAttrs(ctx, level, "request",
 				slog.String("request_id", m.ID),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status),
+				slog.Int("status", status),
 				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 				slog.String("tenant", m.Tenant),
 				slog.String("user", m.User),
@@ -206,9 +218,15 @@ func bearerToken(h string) string {
 
 func (s *Server) fail(hctx huma.Context, p *Problem) {
 	p.Instance = hctx.URL().Path
+	// The problem's headers replace any set earlier on the way (the rate
+	// limiter's X-RateLimit-* must not appear twice on a 429).
 	for k, vs := range p.headers {
-		for _, v := range vs {
-			hctx.AppendHeader(k, v)
+		for i, v := range vs {
+			if i == 0 {
+				hctx.SetHeader(k, v)
+			} else {
+				hctx.AppendHeader(k, v)
+			}
 		}
 	}
 	huma.WriteErr(s.API, hctx, p.Status, p.Detail, p)
@@ -253,13 +271,17 @@ func (s *Server) authenticate(hctx huma.Context, next func(huma.Context)) {
 	}
 	if ungated, _ := op.Metadata["ungated"].(bool); !ungated && s.cfg.Gate != nil {
 		feature, _ := op.Metadata["feature"].(string)
-		if err := s.cfg.Gate(ctx, p, feature); err != nil {
+		if p, err = s.cfg.Gate(ctx, p, feature); err != nil {
 			s.fail(hctx, FromError(ctx, err))
 			return
 		}
 	}
 	if module, _ := op.Metadata["module"].(string); module != "" && !p.HasModule(module) {
 		s.fail(hctx, NewProblem(ctx, http.StatusForbidden, Tc(ctx, "module-forbidden", module)))
+		return
+	}
+	if c, _ := op.Metadata["cap"].(auth.Capability); c != "" && !p.Can(c) {
+		s.fail(hctx, NewProblem(ctx, http.StatusForbidden, Tc(ctx, "capability-forbidden")))
 		return
 	}
 	m := MetaFrom(ctx)
@@ -352,5 +374,6 @@ func (s *Server) trustedOrigin(hctx huma.Context) bool {
 		return false
 	}
 	origin := u.Scheme + "://" + u.Host
-	return u.Host == hctx.Host() || slices.Contains(s.cfg.CORSOrigins, origin) || slices.Contains(s.cfg.CORSOrigins, "*")
+	// "*" in the CORS origins never makes a site trusted here.
+	return u.Host == hctx.Host() || (origin != "*" && slices.Contains(s.cfg.CORSOrigins, origin))
 }

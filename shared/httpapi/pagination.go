@@ -208,10 +208,14 @@ func NewList[T any](ctx context.Context, p *ListParams, items []T, total int, ne
 		from = (page-1)*size + 1
 		to = from + len(items) - 1
 	}
+	var next *string
+	if nextCursor != "" {
+		next = &nextCursor
+	}
 	return &ListBody[T]{Body: Collection[T]{
 		Success:    true,
 		Data:       items,
-		Pagination: Pagination{Page: page, Limit: size, Total: total, Pages: pages, NextCursor: nextCursor},
+		Pagination: Pagination{Page: page, Limit: size, Total: total, Pages: pages, NextCursor: next},
 		Links:      links,
 		Meta:       ListMeta{CurrentPage: page, From: from, LastPage: max(pages, 1), PerPage: size, To: to, Total: total, Path: m.Path},
 	}}

@@ -13,6 +13,10 @@ import (
 	"payvand.dev/shared/crm"
 )
 
+// StatusClientClosed is nginx's 499: the client closed the connection
+// before the answer. It is logged, never seen by a client.
+const StatusClientClosed = 499
+
 // ProblemTypeBase prefixes every problem type URI.
 const ProblemTypeBase = "https://payvand.dev/problems/"
 
@@ -145,6 +149,11 @@ func FromError(ctx context.Context, err error) *Problem {
 	var p *Problem
 	if errors.As(err, &p) {
 		return p
+	}
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The client went away (or the request ran out of time) while we
+		// worked: not our error, and nobody reads the answer.
+		return NewProblem(ctx, StatusClientClosed, "the client closed the request")
 	}
 	var de *crm.Error
 	if !errors.As(err, &de) || de.Code == crm.EINTERNAL {

@@ -15,6 +15,7 @@ import (
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/store"
+	"payvand.dev/shared/users"
 )
 
 // Tenant statuses.
@@ -77,8 +78,8 @@ type ControlPlane struct {
 	Table       store.Table
 	TablePrefix string // tenant tables are named TablePrefix + tenant key
 
-	mu    sync.Mutex
-	cache map[string]cachedTenant // for Gate
+	tenants ttlCache[*Tenant]     // for Gate, by tenant key
+	users   ttlCache[*users.User] // for Gate, by tenant key + user id
 }
 
 // Tenant returns a tenant by key; ENOTFOUND when unknown.
@@ -119,6 +120,12 @@ func (c *ControlPlane) PutAdmin(ctx context.Context, a *Admin) error {
 		return err
 	}
 	return nil
+}
+
+// SetAdminPassword replaces a SaaS admin's password hash.
+func (c *ControlPlane) SetAdminPassword(ctx context.Context, username, hash string) error {
+	_, err := c.Table.Update(ctx, store.Update{Key: adminKey(username), Set: store.Item{"password_hash": store.AV(hash)}, Cond: []store.Cond{store.Exists()}})
+	return err
 }
 
 // TenantsForEmail lists the tenant keys where an email has an account

@@ -73,6 +73,10 @@ func (c *ControlPlane) TenantByRef(ctx context.Context, ref string) (*Tenant, er
 
 // SaveTenant writes a changed tenant; it must exist.
 func (c *ControlPlane) SaveTenant(ctx context.Context, t *Tenant) error {
+	// Settings are merged key by key: the bound applies to the result.
+	if err := crm.CheckFreeForm("settings", t.Settings); err != nil {
+		return err
+	}
 	t.UpdatedAt = time.Now().UTC()
 	it, err := tenantItem(t)
 	if err != nil {

@@ -22,6 +22,8 @@ type Role struct {
 	Modules     []string  `dynamo:"modules" json:"modules"`
 	Builtin     bool      `dynamo:"-" json:"builtin"`
 	CreatedAt   time.Time `dynamo:"created_at" json:"created_at,omitempty"`
+	// ByTopRole: last saved by a CEO or admin, so only they may change it.
+	ByTopRole bool `dynamo:"by_top_role" json:"-"`
 }
 
 func roleKey(name string) store.Key { return store.Key{PK: "ROLE#" + name, SK: "ROLE"} }

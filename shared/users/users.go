@@ -153,6 +153,11 @@ func (u *User) validate() error {
 	if u.Status != StatusActive && u.Status != StatusInactive {
 		f.Add("status", "must be active or inactive")
 	}
+	// Preferences are merged key by key, so the bound applies to the
+	// result, not to one request's part of it.
+	if msg := crm.FreeFormProblem(u.Preferences); msg != "" {
+		f.Add("preferences", msg)
+	}
 	return f.Err()
 }
 

@@ -46,10 +46,10 @@ type TenantRef struct {
 type UpdateTenantInput struct {
 	TenantRef
 	Body struct {
-		CompanyName *string         `json:"company_name,omitempty" minLength:"1" maxLength:"200"`
-		AdminEmail  *string         `json:"admin_email,omitempty" maxLength:"254"`
-		MaxUsers    *int            `json:"max_users,omitempty" minimum:"1" maximum:"100000"`
-		Settings    *map[string]any `json:"settings,omitempty"`
+		CompanyName *string           `json:"company_name,omitempty" minLength:"1" maxLength:"200"`
+		AdminEmail  *string           `json:"admin_email,omitempty" maxLength:"254"`
+		MaxUsers    *int              `json:"max_users,omitempty" minimum:"1" maximum:"100000"`
+		Settings    *httpapi.FreeForm `json:"settings,omitempty"`
 	}
 }
 
@@ -131,7 +131,7 @@ func registerTenants(s *httpapi.Server, d Deps, route func(method, path, id, sum
 				t.MaxUsers = *b.MaxUsers
 			}
 			if b.Settings != nil {
-				t.Settings = *b.Settings
+				t.Settings = map[string]any(*b.Settings)
 			}
 			if err := d.save(ctx, in.ip, "tenant.update", t, map[string]any{"changes": b}); err != nil {
 				return nil, err

@@ -31,7 +31,8 @@ type RegisterInput struct {
 		Email                string `json:"email" maxLength:"254"`
 		Password             string `json:"password" maxLength:"256"`
 		PasswordConfirmation string `json:"password_confirmation" maxLength:"256"`
-		OrganizationName     string `json:"organization_name" minLength:"1" maxLength:"200"`
+		OrganizationName     string `json:"organization_name,omitempty" maxLength:"200" doc:"Required, under this name or Rabin's company_name"`
+		CompanyName          string `json:"company_name,omitempty" maxLength:"200" doc:"Rabin's name of organization_name"`
 		Locale               string `json:"locale,omitempty" enum:"fa,en"`
 		TenantKey            string `json:"tenant_key,omitempty" maxLength:"40" doc:"Chosen from the organization name when absent."`
 	}
@@ -155,6 +156,12 @@ func (d Deps) register(ctx context.Context, in *RegisterInput) (*LoginOutput[Use
 	f := crm.FieldErrors{}
 	if !validEmail(email) {
 		f.Add("email", "must be a valid email address")
+	}
+	if strings.TrimSpace(b.OrganizationName) == "" {
+		b.OrganizationName = b.CompanyName
+	}
+	if strings.TrimSpace(b.OrganizationName) == "" {
+		f.Add("organization_name", "required")
 	}
 	if b.TenantKey != "" && !tenancy.ValidTenantKey(b.TenantKey) {
 		f.Add("tenant_key", "use 3-40 lowercase letters, digits or dashes")

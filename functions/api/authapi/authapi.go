@@ -78,24 +78,22 @@ func userView(u *users.User, t *tenancy.Tenant) UserView {
 		Modules:      u.EffectiveModules(), Permissions: u.Permissions()}
 }
 
-// TokenData is IshYar's token block.
+// TokenData is IshYar's token block, with the account.
 type TokenData[T any] struct {
 	AccessToken string `json:"access_token"`
 	TokenType   string `json:"token_type"`
 	ExpiresIn   int    `json:"expires_in"`
-	Token       string `json:"token"`
 	User        *T     `json:"user,omitempty"`
 	Admin       *T     `json:"admin,omitempty"`
 }
 
-// LoginBody answers both seeds: Rabin reads token/user (or admin) at the
-// top, IshYar reads data.access_token and data.user.
+// LoginBody answers both seeds with one copy of each thing: Rabin reads
+// the token at the top, IshYar reads data.access_token; the account is
+// data.user (or data.admin).
 type LoginBody[T any] struct {
 	Success bool         `json:"success"`
 	Message string       `json:"message"`
 	Token   string       `json:"token"`
-	User    *T           `json:"user,omitempty"`
-	Admin   *T           `json:"admin,omitempty"`
 	Data    TokenData[T] `json:"data"`
 }
 
@@ -333,12 +331,12 @@ func session[T any](ci *clientInfo, tokens *auth.Tokens, p *auth.Principal, refr
 	}
 	out := &LoginOutput[T]{}
 	out.Body = LoginBody[T]{Success: true, Message: msg, Token: access,
-		Data: TokenData[T]{AccessToken: access, TokenType: "bearer", ExpiresIn: int(auth.AccessTTL / time.Second), Token: access}}
+		Data: TokenData[T]{AccessToken: access, TokenType: "bearer", ExpiresIn: int(auth.AccessTTL / time.Second)}}
 	accessCookies := auth.AccessCookies[p.Realm]
 	if p.Realm == auth.RealmAdmin {
-		out.Body.Admin, out.Body.Data.Admin = &view, &view
+		out.Body.Data.Admin = &view
 	} else {
-		out.Body.User, out.Body.Data.User = &view, &view
+		out.Body.Data.User = &view
 	}
 	out.SetCookie = append(out.SetCookie, cookie(ci, RefreshCookie, refresh, int(auth.RefreshTTL/time.Second)))
 	for _, name := range accessCookies {
@@ -482,12 +480,7 @@ func (d Deps) refresh(ctx context.Context, ci *clientInfo, token string) (*Login
 			return nil, badCredentials()
 		}
 		p := &auth.Principal{Realm: auth.RealmAdmin, Subject: a.Username, Name: a.Name, Email: a.Email, Role: "saas_admin", SessionID: sess.Family}
-		out, err := session(ci, d.Tokens, p, next, UserView{ID: a.ID, Name: a.Name, Email: a.Email, Role: "saas_admin"}, "token refreshed")
-		if out != nil {
-			// Admin sessions answer with the admin, not a user.
-			out.Body.User, out.Body.Data.User = nil, nil
-		}
-		return out, err
+		return session(ci, d.Tokens, p, next, UserView{ID: a.ID, Name: a.Name, Email: a.Email, Role: "saas_admin"}, "token refreshed")
 	}
 	t, err := d.Control.Tenant(ctx, sess.TenantKey)
 	if err != nil || (t.Status != tenancy.StatusActive && t.Status != tenancy.StatusSuspended) {

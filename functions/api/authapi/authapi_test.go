@@ -38,6 +38,10 @@ func TestLoginShapesOfBothSeeds(t *testing.T) {
 		if r.JSON["token"] == "" || d["access_token"] != r.JSON["token"] || d["token_type"] != "bearer" || d["expires_in"] != float64(900) {
 			t.Fatalf("%s: token fields: %s", c.name, r.Raw)
 		}
+		// One copy of each: the token once per seed, the user once.
+		if n := strings.Count(string(r.Raw), r.JSON["token"].(string)); n != 2 || r.JSON["user"] != nil || d["token"] != nil {
+			t.Fatalf("%s: the token appears %d times, or the user twice: %s", c.name, n, r.Raw)
+		}
 		u := d["user"].(map[string]any)
 		if u["email"] != "ceo@alpha.test" || u["role"] != "ceo" || u["organization"].(map[string]any)["name"] != "ALPHA Co" {
 			t.Fatalf("%s: user: %v", c.name, u)
@@ -135,7 +139,7 @@ func TestMeVerifyAndRealms(t *testing.T) {
 	e.Do("GET", "/api/admin/auth/verify", tok, nil).Want(t, 403)
 
 	a := e.Do("POST", "/api/admin/auth/login", "", map[string]string{"username": "admin", "password": apitest.Password}).Want(t, 200)
-	if a.JSON["admin"].(map[string]any)["username"] != "admin" || cookieOf(a, "admin_token") == nil {
+	if a.Data()["admin"].(map[string]any)["username"] != "admin" || cookieOf(a, "admin_token") == nil {
 		t.Fatalf("admin login = %s", a.Raw)
 	}
 	at := a.JSON["token"].(string)

@@ -49,32 +49,31 @@ type ContactDetail struct {
 
 // ContactFields are the writable fields of a contact.
 type ContactFields struct {
-	_            struct{}        `json:"-" additionalProperties:"true"`
-	FirstName    *string         `json:"first_name,omitempty" maxLength:"100"`
-	LastName     *string         `json:"last_name,omitempty" maxLength:"100"`
-	Name         *string         `json:"name,omitempty" maxLength:"200"`
-	Email        *string         `json:"email,omitempty" maxLength:"254"`
-	Phone        *string         `json:"phone,omitempty" maxLength:"30"`
-	Mobile       *string         `json:"mobile,omitempty" maxLength:"30"`
-	JobTitle     *string         `json:"job_title,omitempty" maxLength:"100"`
-	Position     *string         `json:"position,omitempty" maxLength:"100"`
-	Role         *string         `json:"role,omitempty" maxLength:"100"`
-	Department   *string         `json:"department,omitempty" maxLength:"100"`
-	CustomerID   *string         `json:"customer_id,omitempty" maxLength:"36"`
-	CompanyID    *string         `json:"company_id,omitempty" maxLength:"36" doc:"IshYar's name for customer_id"`
-	OwnerID      *string         `json:"owner_id,omitempty" maxLength:"36"`
-	Source       *string         `json:"source,omitempty" maxLength:"100"`
-	Status       *string         `json:"status,omitempty" enum:"active,inactive"`
-	Notes        *string         `json:"notes,omitempty" maxLength:"5000"`
-	Tags         *[]string       `json:"tags,omitempty" maxItems:"50"`
-	CustomFields *map[string]any `json:"custom_fields,omitempty"`
-	Version      *int64          `json:"version,omitempty"`
+	FirstName    *string           `json:"first_name,omitempty" maxLength:"100"`
+	LastName     *string           `json:"last_name,omitempty" maxLength:"100"`
+	Name         *string           `json:"name,omitempty" maxLength:"200"`
+	Email        *string           `json:"email,omitempty" maxLength:"254"`
+	Phone        *string           `json:"phone,omitempty" maxLength:"30"`
+	Mobile       *string           `json:"mobile,omitempty" maxLength:"30"`
+	JobTitle     *string           `json:"job_title,omitempty" maxLength:"100"`
+	Position     *string           `json:"position,omitempty" maxLength:"100"`
+	Role         *string           `json:"role,omitempty" maxLength:"100"`
+	Department   *string           `json:"department,omitempty" maxLength:"100"`
+	CustomerID   *string           `json:"customer_id,omitempty" maxLength:"36"`
+	CompanyID    *string           `json:"company_id,omitempty" maxLength:"36" doc:"IshYar's name for customer_id"`
+	OwnerID      *string           `json:"owner_id,omitempty" maxLength:"36"`
+	Source       *string           `json:"source,omitempty" maxLength:"100"`
+	Status       *string           `json:"status,omitempty" enum:"active,inactive"`
+	Notes        *string           `json:"notes,omitempty" maxLength:"5000"`
+	Tags         *[]string         `json:"tags,omitempty" maxItems:"50"`
+	CustomFields *httpapi.FreeForm `json:"custom_fields,omitempty"`
+	Version      *int64            `json:"version,omitempty"`
 }
 
 func (f *ContactFields) patch() *crm.ContactPatch {
 	p := &crm.ContactPatch{FirstName: f.FirstName, LastName: f.LastName, Name: f.Name, Email: f.Email, Phone: f.Phone, Mobile: f.Mobile,
 		JobTitle: f.JobTitle, Position: f.Position, Role: f.Role, Department: f.Department, CustomerID: f.CustomerID, OwnerID: f.OwnerID,
-		Source: f.Source, Status: f.Status, Notes: f.Notes, Tags: f.Tags, CustomFields: f.CustomFields, Version: f.Version}
+		Source: f.Source, Status: f.Status, Notes: f.Notes, Tags: f.Tags, CustomFields: (*map[string]any)(f.CustomFields), Version: f.Version}
 	if p.CustomerID == nil {
 		p.CustomerID = f.CompanyID
 	}

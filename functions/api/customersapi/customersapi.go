@@ -20,32 +20,31 @@ type Service interface {
 
 // CustomerFields are the writable fields; in a create only name is required.
 type CustomerFields struct {
-	_            struct{}        `json:"-" additionalProperties:"true"`
-	Name         *string         `json:"name,omitempty" maxLength:"200"`
-	Email        *string         `json:"email,omitempty" maxLength:"254"`
-	Phone        *string         `json:"phone,omitempty" maxLength:"30"`
-	Mobile       *string         `json:"mobile,omitempty" maxLength:"30"`
-	Type         *string         `json:"type,omitempty" enum:"B2B,B2C"`
-	Company      *string         `json:"company,omitempty" maxLength:"200"`
-	City         *string         `json:"city,omitempty" maxLength:"100"`
-	Address      *AddressInput   `json:"address,omitempty"`
-	Status       *string         `json:"status,omitempty" enum:"active,inactive,prospect"`
-	Tags         *[]string       `json:"tags,omitempty" maxItems:"50"`
-	Domain       *string         `json:"domain,omitempty" maxLength:"253"`
-	Industry     *string         `json:"industry,omitempty" maxLength:"100"`
-	Size         *string         `json:"size,omitempty" maxLength:"50"`
-	Website      *string         `json:"website,omitempty" maxLength:"500"`
-	OwnerID      *string         `json:"owner_id,omitempty" maxLength:"36"`
-	Source       *string         `json:"source,omitempty" maxLength:"100"`
-	Notes        *string         `json:"notes,omitempty" maxLength:"5000"`
-	CustomFields *map[string]any `json:"custom_fields,omitempty"`
-	Version      *int64          `json:"version,omitempty" doc:"Send the version you read to refuse overwriting a newer change (409)."`
+	Name         *string           `json:"name,omitempty" maxLength:"200"`
+	Email        *string           `json:"email,omitempty" maxLength:"254"`
+	Phone        *string           `json:"phone,omitempty" maxLength:"30"`
+	Mobile       *string           `json:"mobile,omitempty" maxLength:"30"`
+	Type         *string           `json:"type,omitempty" enum:"B2B,B2C"`
+	Company      *string           `json:"company,omitempty" maxLength:"200"`
+	City         *string           `json:"city,omitempty" maxLength:"100"`
+	Address      *AddressInput     `json:"address,omitempty"`
+	Status       *string           `json:"status,omitempty" enum:"active,inactive,prospect"`
+	Tags         *[]string         `json:"tags,omitempty" maxItems:"50"`
+	Domain       *string           `json:"domain,omitempty" maxLength:"253"`
+	Industry     *string           `json:"industry,omitempty" maxLength:"100"`
+	Size         *string           `json:"size,omitempty" maxLength:"50"`
+	Website      *string           `json:"website,omitempty" maxLength:"500"`
+	OwnerID      *string           `json:"owner_id,omitempty" maxLength:"36"`
+	Source       *string           `json:"source,omitempty" maxLength:"100"`
+	Notes        *string           `json:"notes,omitempty" maxLength:"5000"`
+	CustomFields *httpapi.FreeForm `json:"custom_fields,omitempty"`
+	Version      *int64            `json:"version,omitempty" doc:"Send the version you read to refuse overwriting a newer change (409)."`
 }
 
 func (f *CustomerFields) patch() *crm.CustomerPatch {
 	p := &crm.CustomerPatch{Name: f.Name, Email: f.Email, Phone: f.Phone, Mobile: f.Mobile, Type: f.Type, Company: f.Company,
 		City: f.City, Status: f.Status, Tags: f.Tags, Domain: f.Domain, Industry: f.Industry, Size: f.Size, Website: f.Website,
-		OwnerID: f.OwnerID, Source: f.Source, Notes: f.Notes, CustomFields: f.CustomFields, Version: f.Version}
+		OwnerID: f.OwnerID, Source: f.Source, Notes: f.Notes, CustomFields: (*map[string]any)(f.CustomFields), Version: f.Version}
 	if f.Address != nil {
 		p.Address = &f.Address.Address
 	}
@@ -94,7 +93,7 @@ type ListInput struct {
 // SaveFiltersInput saves filter preferences.
 type SaveFiltersInput struct {
 	Body struct {
-		Filters map[string]any `json:"filters"`
+		Filters httpapi.FreeForm `json:"filters"`
 	}
 }
 

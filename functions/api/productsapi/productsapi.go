@@ -42,22 +42,21 @@ type ProductDetail struct {
 
 // Fields are a product's writable fields.
 type Fields struct {
-	_                 struct{}        `json:"-" additionalProperties:"true"`
-	Name              *string         `json:"name,omitempty" minLength:"1" maxLength:"200"`
-	Description       *string         `json:"description,omitempty" maxLength:"5000"`
-	Category          *string         `json:"category,omitempty" maxLength:"100"`
-	SKU               *string         `json:"sku,omitempty" maxLength:"64"`
-	Price             *float64        `json:"price,omitempty" minimum:"0"`
-	Cost              *float64        `json:"cost,omitempty" minimum:"0"`
-	Currency          *string         `json:"currency,omitempty" pattern:"^[A-Za-z]{3}$"`
-	Quantity          *int64          `json:"quantity,omitempty" minimum:"0"`
-	LowStockThreshold *int64          `json:"low_stock_threshold,omitempty" minimum:"0"`
-	Unit              *string         `json:"unit,omitempty" maxLength:"30"`
-	Supplier          *string         `json:"supplier,omitempty" maxLength:"200"`
-	Status            *string         `json:"status,omitempty" enum:"active,inactive"`
-	Tags              *[]string       `json:"tags,omitempty" maxItems:"50"`
-	CustomFields      *map[string]any `json:"custom_fields,omitempty"`
-	Version           *int64          `json:"version,omitempty"`
+	Name              *string           `json:"name,omitempty" minLength:"1" maxLength:"200"`
+	Description       *string           `json:"description,omitempty" maxLength:"5000"`
+	Category          *string           `json:"category,omitempty" maxLength:"100"`
+	SKU               *string           `json:"sku,omitempty" maxLength:"64"`
+	Price             *float64          `json:"price,omitempty" minimum:"0"`
+	Cost              *float64          `json:"cost,omitempty" minimum:"0"`
+	Currency          *string           `json:"currency,omitempty" pattern:"^[A-Za-z]{3}$"`
+	Quantity          *int64            `json:"quantity,omitempty" minimum:"0"`
+	LowStockThreshold *int64            `json:"low_stock_threshold,omitempty" minimum:"0"`
+	Unit              *string           `json:"unit,omitempty" maxLength:"30"`
+	Supplier          *string           `json:"supplier,omitempty" maxLength:"200"`
+	Status            *string           `json:"status,omitempty" enum:"active,inactive"`
+	Tags              *[]string         `json:"tags,omitempty" maxItems:"50"`
+	CustomFields      *httpapi.FreeForm `json:"custom_fields,omitempty"`
+	Version           *int64            `json:"version,omitempty"`
 }
 
 func (f *Fields) apply(p *crm.Product) error {
@@ -239,12 +238,16 @@ func registerInterests(s *httpapi.Server, svc Service) {
 			httpapi.ListParams
 			CustomerID string `query:"customer_id"`
 			ProductID  string `query:"product_id"`
-		}) (*httpapi.ListBody[*crm.Interest], error) {
+		}) (*httpapi.ListBody[InterestView], error) {
 			list, err := svc.Interests(ctx, in.Filter("customer_id"), in.Filter("product_id"), in.Size())
 			if err != nil {
 				return nil, err
 			}
-			return httpapi.NewList(ctx, &in.ListParams, list, len(list), ""), nil
+			views := make([]InterestView, len(list))
+			for i, it := range list {
+				views[i] = interestView(it)
+			}
+			return httpapi.NewList(ctx, &in.ListParams, views, len(views), ""), nil
 		})
 	create := route(http.MethodPost, "create", "Record a customer's interest in a product")
 	create.Status = http.StatusCreated
@@ -252,16 +255,31 @@ func registerInterests(s *httpapi.Server, svc Service) {
 		Body struct {
 			CustomerID string `json:"customer_id"`
 			ProductID  string `json:"product_id"`
-			Level      string `json:"level,omitempty" enum:"low,medium,high"`
+			Level      string `json:"level,omitempty" enum:"low,medium,high,"`
+			Interest   string `json:"interest_level,omitempty" enum:"low,medium,high," doc:"Rabin's name of level"`
 			Notes      string `json:"notes,omitempty" maxLength:"2000"`
 		}
-	}) (*httpapi.Body[*crm.Interest], error) {
-		i, err := svc.AddInterest(ctx, &crm.Interest{CustomerID: in.Body.CustomerID, ProductID: in.Body.ProductID, Level: in.Body.Level, Notes: in.Body.Notes})
+	}) (*httpapi.Body[InterestView], error) {
+		level := in.Body.Level
+		if level == "" {
+			level = in.Body.Interest
+		}
+		i, err := svc.AddInterest(ctx, &crm.Interest{CustomerID: in.Body.CustomerID, ProductID: in.Body.ProductID, Level: level, Notes: in.Body.Notes})
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.OK(i, "interest recorded"), nil
+		return httpapi.OK(interestView(i), "interest recorded"), nil
 	})
+}
+
+// InterestView is an interest under both seeds' names of its level.
+type InterestView struct {
+	*crm.Interest
+	InterestLevel string `json:"interest_level"`
+}
+
+func interestView(i *crm.Interest) InterestView {
+	return InterestView{Interest: i, InterestLevel: i.Level}
 }
 
 func list(ctx context.Context, s *httpapi.Server, svc Service, in *ListInput, scope string) (*httpapi.ListBody[ProductView], error) {

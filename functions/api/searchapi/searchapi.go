@@ -193,43 +193,48 @@ func Register(s *httpapi.Server, d Deps) {
 			}
 			return httpapi.OK(r, ""), nil
 		})
-	type advanced struct {
-		Body struct {
-			Success bool  `json:"success"`
-			Results []Hit `json:"results"`
-			Total   int   `json:"total"`
-			Data    []Hit `json:"data"`
-		}
-	}
-	httpapi.Register(s, route(http.MethodPost, "search-advanced", "Search with filters (type) and sort (relevance, newest, title)"),
+	httpapi.Register(s, route(http.MethodPost, "search-advanced", "Search with filters (type) and sort (relevance, newest, oldest, title)"),
 		func(ctx context.Context, in *struct {
 			Body struct {
 				Query   string            `json:"query" minLength:"1" maxLength:"200"`
 				Filters map[string]string `json:"filters,omitempty"`
-				Sort    string            `json:"sort,omitempty" enum:"relevance,newest,title,-title,"`
+				Sort    string            `json:"sort,omitempty" enum:"relevance,newest,oldest,title,-title,name,-name,created_at,-created_at," doc:"name = title; -created_at = newest; created_at = oldest"`
 			}
-		}) (*advanced, error) {
+		}) (*httpapi.Body[AdvancedResults], error) {
 			r, err := d.run(ctx, in.Body.Query, in.Body.Filters["type"])
 			if err != nil {
 				return nil, err
 			}
 			hits := flatten(r)
-			if s := in.Body.Sort; s == "title" || s == "-title" {
-				sortHits(hits, s == "-title")
-			}
-			out := &advanced{}
-			out.Body.Success, out.Body.Results, out.Body.Total, out.Body.Data = true, hits, r.Total, hits
-			return out, nil
+			sortHits(hits, in.Body.Sort)
+			return httpapi.OK(AdvancedResults{Results: hits, Total: r.Total}, ""), nil
 		})
 }
 
-func sortHits(h []Hit, desc bool) {
+// AdvancedResults are the hits of every kind in one list.
+type AdvancedResults struct {
+	Results []Hit `json:"results"`
+	Total   int   `json:"total"`
+}
+
+// sortHits orders hits by title or by creation (ids are UUIDv7, which
+// sort by creation time); relevance keeps the search's own order.
+func sortHits(h []Hit, sort string) {
+	var cmp func(a, b Hit) int
+	switch sort {
+	case "title", "name", "-title", "-name":
+		cmp = func(a, b Hit) int { return strings.Compare(search.Normalize(a.Title), search.Normalize(b.Title)) }
+	case "created_at", "oldest", "-created_at", "newest":
+		cmp = func(a, b Hit) int { return strings.Compare(a.ID, b.ID) }
+	default:
+		return
+	}
+	desc := strings.HasPrefix(sort, "-") || sort == "newest"
 	slices.SortStableFunc(h, func(a, b Hit) int {
-		r := strings.Compare(search.Normalize(a.Title), search.Normalize(b.Title))
 		if desc {
-			return -r
+			return cmp(b, a)
 		}
-		return r
+		return cmp(a, b)
 	})
 }
 

@@ -3,6 +3,7 @@ package searchapi_test
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,10 +36,25 @@ func TestGlobalSearch(t *testing.T) {
 	}
 	e.Do("GET", "/api/search?q=rab&type=planets", tok, nil).Want(t, 422)
 	e.Do("GET", "/api/search", tok, nil).Want(t, 422)
+	// The advanced search answers in the envelope like every route.
 	adv := e.Do("POST", "/api/search", tok, map[string]any{"query": "rab", "sort": "title"}).Want(t, 200)
-	hits := adv.JSON["results"].([]any)
-	if len(hits) != 3 || hits[0].(map[string]any)["title"] != "Rabin / رابین" || adv.JSON["total"] != float64(3) {
+	hits, _ := adv.Data()["results"].([]any)
+	if len(hits) != 3 || hits[0].(map[string]any)["title"] != "Rabin / رابین" || adv.Data()["total"] != float64(3) || adv.JSON["results"] != nil {
 		t.Fatalf("advanced: %s", adv.Raw)
+	}
+	titles := func(sort string) []string {
+		r := e.Do("POST", "/api/search", tok, map[string]any{"query": "rab", "sort": sort}).Want(t, 200)
+		var out []string
+		for _, h := range r.Data()["results"].([]any) {
+			out = append(out, h.(map[string]any)["title"].(string))
+		}
+		return out
+	}
+	if byName, byTitle := titles("-name"), titles("-title"); !slices.Equal(byName, byTitle) || byName[len(byName)-1] != "Rabin / رابین" {
+		t.Fatalf("-name must order as -title: %v vs %v", byName, byTitle)
+	}
+	if newest, oldest := titles("-created_at"), titles("created_at"); !slices.Equal(newest, titles("newest")) || newest[0] != oldest[len(oldest)-1] || newest[0] == oldest[0] {
+		t.Fatalf("-created_at must be newest first: %v, created_at: %v", newest, oldest)
 	}
 	// Storage cost: the index read plus one batch per kind found.
 	e.Do("GET", "/api/search?q=rab", tok, nil)

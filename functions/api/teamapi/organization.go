@@ -165,7 +165,7 @@ func registerOrganization(s *httpapi.Server, d Deps) {
 	httpapi.Register(s, route(http.MethodPut, "/api/tenant/settings", "tenant-settings", "Change organization settings", "settings"),
 		func(ctx context.Context, in *struct {
 			Body struct {
-				Settings map[string]any `json:"settings"`
+				Settings httpapi.FreeForm `json:"settings"`
 			}
 		}) (*httpapi.Body[map[string]any], error) {
 			t, err := d.updateSettings(ctx, nil, in.Body.Settings)
@@ -175,10 +175,10 @@ func registerOrganization(s *httpapi.Server, d Deps) {
 			return httpapi.OK(map[string]any{"settings": t.Settings}, "settings saved"), nil
 		})
 	type org struct {
-		ID       string         `json:"id"`
-		Name     string         `json:"name"`
-		Key      string         `json:"tenant_key"`
-		Settings map[string]any `json:"settings"`
+		ID       string           `json:"id"`
+		Name     string           `json:"name"`
+		Key      string           `json:"tenant_key"`
+		Settings httpapi.FreeForm `json:"settings"`
 	}
 	httpapi.Register(s, route(http.MethodGet, "/api/settings/organization", "organization", "Organization settings", ""),
 		func(ctx context.Context, _ *struct{}) (*httpapi.Body[org], error) {
@@ -191,8 +191,8 @@ func registerOrganization(s *httpapi.Server, d Deps) {
 	httpapi.Register(s, route(http.MethodPut, "/api/settings/organization", "organization-update", "Change organization settings", "settings"),
 		func(ctx context.Context, in *struct {
 			Body struct {
-				Name     *string        `json:"name,omitempty" minLength:"1" maxLength:"200"`
-				Settings map[string]any `json:"settings,omitempty"`
+				Name     *string          `json:"name,omitempty" minLength:"1" maxLength:"200"`
+				Settings httpapi.FreeForm `json:"settings,omitempty"`
 			}
 		}) (*httpapi.Body[org], error) {
 			t, err := d.updateSettings(ctx, in.Body.Name, in.Body.Settings)

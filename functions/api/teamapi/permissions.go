@@ -4,10 +4,12 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/httpapi"
+	"payvand.dev/shared/store"
 	"payvand.dev/shared/users"
 )
 
@@ -68,7 +70,7 @@ func (d Deps) setModules(ctx context.Context, id string, mods []string) (*users.
 	if err != nil {
 		return nil, err
 	}
-	if err := checkManage(auth.PrincipalFrom(ctx), u, "", mods); err != nil {
+	if err := checkManage(auth.PrincipalFrom(ctx), u, ""); err != nil {
 		return nil, err
 	}
 	slices.Sort(mods)
@@ -78,7 +80,11 @@ func (d Deps) setModules(ctx context.Context, id string, mods []string) (*users.
 
 func registerPermissions(s *httpapi.Server, d Deps) {
 	route := func(method, path, id, summary string) httpapi.Route {
-		return httpapi.Route{Method: method, Path: path, ID: id, Summary: summary, Tags: []string{"Permissions"}, Realm: httpapi.TenantUsers}
+		r := httpapi.Route{Method: method, Path: path, ID: id, Summary: summary, Tags: []string{"Permissions"}, Realm: httpapi.TenantUsers}
+		if method != http.MethodGet {
+			r.Capability = auth.ManageUsers // every change of grants or roles
+		}
+		return r
 	}
 	type catalogue struct {
 		Modules []ModuleInfo `json:"modules"`
@@ -123,7 +129,7 @@ func registerPermissions(s *httpapi.Server, d Deps) {
 			UserID string `path:"userId"`
 		}) (*httpapi.Body[UserPermissions], error) {
 			p := auth.PrincipalFrom(ctx)
-			if in.UserID != p.Subject && !canManage(p) {
+			if in.UserID != p.Subject && !p.Can(auth.ManageUsers) {
 				return nil, forbidden("you may only see your own permissions")
 			}
 			u, err := d.load(ctx, in.UserID)
@@ -185,14 +191,14 @@ func registerPermissions(s *httpapi.Server, d Deps) {
 		}
 	}) (*httpapi.Body[users.Role], error) {
 		p := auth.PrincipalFrom(ctx)
-		if err := checkManage(p, nil, "", in.Body.Modules); err != nil {
-			return nil, err
-		}
 		table, err := d.Control.TenantTable(ctx)
 		if err != nil {
 			return nil, err
 		}
-		r := users.Role{Name: in.Body.Name, Description: in.Body.Description, Modules: in.Body.Modules}
+		if err := checkRoleEdit(ctx, p, table, in.Body.Name, in.Body.Modules); err != nil {
+			return nil, err
+		}
+		r := users.Role{Name: in.Body.Name, Description: in.Body.Description, Modules: in.Body.Modules, ByTopRole: auth.IsTopRole(p.Role)}
 		if err := repo.SaveRole(ctx, table, &r); err != nil {
 			return nil, err
 		}
@@ -206,4 +212,31 @@ func (d Deps) roles(ctx context.Context) ([]users.Role, error) {
 		return nil, err
 	}
 	return repo.Roles(ctx, table)
+}
+
+// checkRoleEdit: a role may hold only modules its author has, and a role
+// that a CEO or admin saved, or that holds modules the caller lacks, is
+// theirs to change: otherwise a manager could widen the grants of
+// everyone who later receives it.
+func checkRoleEdit(ctx context.Context, p *auth.Principal, table store.Table, name string, modules []string) error {
+	if auth.IsTopRole(p.Role) {
+		return nil
+	}
+	if err := checkGrants(p, nil, modules); err != nil {
+		return err
+	}
+	old, err := repo.Role(ctx, table, strings.TrimSpace(name))
+	if crm.ErrorCode(err) == crm.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if old.Builtin {
+		return nil // SaveRole refuses it with a 422 naming the field
+	}
+	if old.ByTopRole || checkGrants(p, nil, old.Modules) != nil {
+		return forbidden("only a CEO or admin may change the " + old.Name + " role")
+	}
+	return nil
 }

@@ -18,13 +18,12 @@ func logError(ctx context.Context, what string, err error) {
 
 // ProfileFields are what users change about themselves.
 type ProfileFields struct {
-	_           struct{}        `json:"-" additionalProperties:"true"`
-	Name        *string         `json:"name,omitempty" minLength:"1" maxLength:"200"`
-	Phone       *string         `json:"phone,omitempty" maxLength:"30"`
-	JobTitle    *string         `json:"job_title,omitempty" maxLength:"100"`
-	Locale      *string         `json:"locale,omitempty" enum:"fa,en"`
-	Timezone    *string         `json:"timezone,omitempty" maxLength:"64"`
-	Preferences *map[string]any `json:"preferences,omitempty"`
+	Name        *string           `json:"name,omitempty" minLength:"1" maxLength:"200"`
+	Phone       *string           `json:"phone,omitempty" maxLength:"30"`
+	JobTitle    *string           `json:"job_title,omitempty" maxLength:"100"`
+	Locale      *string           `json:"locale,omitempty" enum:"fa,en"`
+	Timezone    *string           `json:"timezone,omitempty" maxLength:"64"`
+	Preferences *httpapi.FreeForm `json:"preferences,omitempty"`
 }
 
 // Preferences are IshYar's user preferences.
@@ -40,12 +39,12 @@ type Preferences struct {
 // PreferencesInput changes some preferences.
 type PreferencesInput struct {
 	Body struct {
-		Locale           *string         `json:"locale,omitempty" enum:"fa,en"`
-		Timezone         *string         `json:"timezone,omitempty" maxLength:"64"`
-		DateFormat       *string         `json:"date_format,omitempty" enum:"jalali,gregorian"`
-		Notifications    *map[string]any `json:"notifications,omitempty"`
-		Theme            *string         `json:"theme,omitempty" enum:"light,dark,system"`
-		SidebarCollapsed *bool           `json:"sidebar_collapsed,omitempty"`
+		Locale           *string           `json:"locale,omitempty" enum:"fa,en"`
+		Timezone         *string           `json:"timezone,omitempty" maxLength:"64"`
+		DateFormat       *string           `json:"date_format,omitempty" enum:"jalali,gregorian"`
+		Notifications    *httpapi.FreeForm `json:"notifications,omitempty"`
+		Theme            *string           `json:"theme,omitempty" enum:"light,dark,system"`
+		SidebarCollapsed *bool             `json:"sidebar_collapsed,omitempty"`
 	}
 }
 
@@ -183,7 +182,7 @@ func registerSelf(s *httpapi.Server, d Deps) {
 				u.Preferences["sidebar_collapsed"] = *b.SidebarCollapsed
 			}
 			if b.Notifications != nil {
-				u.Preferences["notifications"] = *b.Notifications
+				u.Preferences["notifications"] = map[string]any(*b.Notifications)
 			}
 			if err := d.saveSelf(ctx, u); err != nil {
 				return nil, err

@@ -29,31 +29,33 @@ var repo users.Repo
 
 func forbidden(msg string) error { return &crm.Error{Code: crm.EFORBIDDEN, Message: msg} }
 
-// canManage: who may add, change and remove other users.
-func canManage(p *auth.Principal) bool {
-	return p.Role == "ceo" || p.Role == "admin" || p.Role == "manager" || p.HasModule("settings")
-}
-
-func isTop(role string) bool { return role == "ceo" || role == "admin" }
-
-// checkManage enforces who may do what to whom: managers cannot touch or
-// make CEOs and admins, nor grant modules they do not have themselves;
-// nobody changes their own role, status or grants here.
-func checkManage(p *auth.Principal, target *users.User, role string, modules []string) error {
-	if !canManage(p) {
+// checkManage enforces who may do what to whom; the caller holds
+// auth.ManageUsers (the routes declare it). Managers cannot touch or make
+// CEOs and admins, and nobody changes their own role, status or grants
+// here. What may be granted is checked by checkGrants.
+func checkManage(p *auth.Principal, target *users.User, role string) error {
+	if !p.Can(auth.ManageUsers) {
 		return forbidden("you may not manage users")
 	}
 	if target != nil && target.ID == p.Subject {
 		return forbidden("use your profile to change your own account")
 	}
-	if isTop(p.Role) {
+	if auth.IsTopRole(p.Role) {
 		return nil
 	}
-	if (target != nil && isTop(target.Role)) || isTop(role) {
+	if (target != nil && auth.IsTopRole(target.Role)) || auth.IsTopRole(role) {
 		return forbidden("only a CEO or admin may manage CEO and admin accounts")
 	}
-	for _, m := range modules {
-		if !p.HasModule(m) {
+	return nil
+}
+
+// checkGrants refuses to give a user a module the granter does not have,
+// however it would arrive: listed explicitly, or carried by an assigned
+// role (built-in or custom). Modules the user held before stay allowed, so
+// a manager can still edit a colleague whom the CEO gave more.
+func checkGrants(p *auth.Principal, before, after []string) error {
+	for _, m := range after {
+		if !slices.Contains(before, m) && !p.HasModule(m) {
 			return forbidden("you cannot grant the " + m + " module, which you do not have")
 		}
 	}
@@ -62,7 +64,6 @@ func checkManage(p *auth.Principal, target *users.User, role string, modules []s
 
 // UserFields are the writable fields of a user.
 type UserFields struct {
-	_            struct{}  `json:"-" additionalProperties:"true"`
 	Name         *string   `json:"name,omitempty" minLength:"1" maxLength:"200"`
 	Email        *string   `json:"email,omitempty" maxLength:"254"`
 	Phone        *string   `json:"phone,omitempty" maxLength:"30"`
@@ -163,11 +164,10 @@ func (d Deps) create(ctx context.Context, in *CreateUserInput) (*users.User, err
 	if err := d.apply(ctx, &b.UserFields, u); err != nil {
 		return nil, err
 	}
-	var grant []string
-	if m := b.modules(); m != nil {
-		grant = *m
+	if err := checkManage(p, nil, u.Role); err != nil {
+		return nil, err
 	}
-	if err := checkManage(p, nil, u.Role, grant); err != nil {
+	if err := checkGrants(p, nil, u.EffectiveModules()); err != nil {
 		return nil, err
 	}
 	var hash string
@@ -234,19 +234,18 @@ func (d Deps) update(ctx context.Context, id string, f *UserFields) (*users.User
 	if f.Version != nil && *f.Version != u.Version {
 		return nil, crm.VersionConflict("user", nil)
 	}
-	var grant []string
-	if m := f.modules(); m != nil {
-		grant = *m
-	}
-	if err := checkManage(auth.PrincipalFrom(ctx), u, f.role(), grant); err != nil {
+	if err := checkManage(auth.PrincipalFrom(ctx), u, f.role()); err != nil {
 		return nil, err
 	}
 	return u, d.save(ctx, u, f)
 }
 
 func (d Deps) save(ctx context.Context, u *users.User, f *UserFields) error {
-	oldEmail, oldStatus := u.Email, u.Status
+	oldEmail, oldStatus, oldModules := u.Email, u.Status, slices.Clone(u.EffectiveModules())
 	if err := d.apply(ctx, f, u); err != nil {
+		return err
+	}
+	if err := checkGrants(auth.PrincipalFrom(ctx), oldModules, u.EffectiveModules()); err != nil {
 		return err
 	}
 	table, err := d.Control.TenantTable(ctx)
@@ -257,6 +256,7 @@ func (d Deps) save(ctx context.Context, u *users.User, f *UserFields) error {
 		return err
 	}
 	p := auth.PrincipalFrom(ctx)
+	d.Control.ForgetUser(p.TenantKey, u.ID)
 	if oldEmail != u.Email {
 		d.Control.UnindexLogin(ctx, oldEmail, p.TenantKey)
 		d.Control.IndexLogin(ctx, u.Email, p.TenantKey, u.ID)
@@ -273,7 +273,7 @@ func (d Deps) remove(ctx context.Context, id string) error {
 		return err
 	}
 	p := auth.PrincipalFrom(ctx)
-	if err := checkManage(p, u, "", nil); err != nil {
+	if err := checkManage(p, u, ""); err != nil {
 		return err
 	}
 	table, err := d.Control.TenantTable(ctx)
@@ -283,6 +283,7 @@ func (d Deps) remove(ctx context.Context, id string) error {
 	if err := repo.SoftDelete(ctx, table, u); err != nil {
 		return err
 	}
+	d.Control.ForgetUser(p.TenantKey, u.ID)
 	d.Control.UnindexLogin(ctx, u.Email, p.TenantKey)
 	return d.Refresh.RevokeAll(ctx, auth.RealmTenant, p.TenantKey, u.ID)
 }
@@ -341,7 +342,7 @@ func registerUsers(s *httpapi.Server, d Deps, prefix, scope string) {
 			return d.list(ctx, s, in, scope)
 		})
 	create := route(http.MethodPost, "", "create", "Add a user (invited by email); the plan's max_users applies", "")
-	create.Status = http.StatusCreated
+	create.Status, create.Capability = http.StatusCreated, auth.ManageUsers
 	httpapi.Register(s, create, func(ctx context.Context, in *CreateUserInput) (*httpapi.Body[Member], error) {
 		u, err := d.create(ctx, in)
 		if err != nil {
@@ -359,7 +360,9 @@ func registerUsers(s *httpapi.Server, d Deps, prefix, scope string) {
 			}
 			return httpapi.OK(view(ctx, u), ""), nil
 		})
-	httpapi.Register(s, route(http.MethodPut, "/{id}", "update", "Change a user (only the fields sent)", ""),
+	update := route(http.MethodPut, "/{id}", "update", "Change a user (only the fields sent)", "")
+	update.Capability = auth.ManageUsers
+	httpapi.Register(s, update,
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id"`
 			Body UserFields
@@ -370,7 +373,9 @@ func registerUsers(s *httpapi.Server, d Deps, prefix, scope string) {
 			}
 			return httpapi.OK(view(ctx, u), "user updated"), nil
 		})
-	httpapi.Register(s, route(http.MethodDelete, "/{id}", "delete", "Remove a user (soft delete: the record stays, the seat and email are freed)", ""),
+	remove := route(http.MethodDelete, "/{id}", "delete", "Remove a user (soft delete: the record stays, the seat and email are freed)", "")
+	remove.Capability = auth.ManageUsers
+	httpapi.Register(s, remove,
 		func(ctx context.Context, in *struct {
 			ID string `path:"id"`
 		}) (*httpapi.Body[any], error) {

@@ -212,3 +212,10 @@ func (r *Response) Want(t testing.TB, status int) *Response {
 	}
 	return r
 }
+
+// Logs returns every log line of the server so far (for failure messages).
+func (e *Env) Logs() string {
+	e.logs.mu.Lock()
+	defer e.logs.mu.Unlock()
+	return string(bytes.Join(e.logs.lines, nil))
+}
