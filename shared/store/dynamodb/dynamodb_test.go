@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
 
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/store"
@@ -124,5 +125,50 @@ func TestStatsCountRetries(t *testing.T) {
 	// Writes: Put (1 item) and the transaction (2), each twice.
 	if got, want := counts(st), [4]int64{6, 3, 4, 6}; got != want {
 		t.Fatalf("reads, items read, writes, items written = %v, want %v", got, want)
+	}
+}
+
+// A deep page by offset transfers the page, not what the offset skips.
+func TestOffsetSkipsWithoutTransferringItems(t *testing.T) {
+	ep := moto.Endpoint(t)
+	var onWire atomic.Int64
+	count := func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("count-items", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleInitialize(ctx, in)
+			if q, ok := out.Result.(*ddb.QueryOutput); ok {
+				onWire.Add(int64(len(q.Items)))
+			}
+			return out, md, err
+		}), middleware.After)
+	}
+	db := dynamodb.New(moto.Config(), []func(*ddb.Options){func(o *ddb.Options) {
+		o.BaseEndpoint = aws.String(ep)
+		o.APIOptions = append(o.APIOptions, count)
+	}})
+	ctx := context.Background()
+	name := fmt.Sprintf("offset-%d", time.Now().UnixNano())
+	if err := db.CreateTable(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	defer db.DeleteTable(ctx, name)
+	tb := db.Table(name)
+	for i := 0; i < 60; i++ {
+		it := store.Item{store.PK: store.AV("P"), store.SK: store.AV(fmt.Sprintf("%02d", i)), "GSI1PK": store.AV("IX"), "GSI1SK": store.AV(fmt.Sprintf("%02d", i))}
+		if err := tb.Put(ctx, it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []store.Query{{PK: "P", Offset: 45, Limit: 10}, {Index: "GSI1", PK: "IX", Offset: 45, Limit: 10}} {
+		onWire.Store(0)
+		p, err := tb.Query(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Items) != 10 || store.Str(p.Items[0], store.SK) != "45" || p.Cursor == "" {
+			t.Fatalf("%s: %d items from %q, cursor %q", q.Index, len(p.Items), store.Str(p.Items[0], store.SK), p.Cursor)
+		}
+		if n := onWire.Load(); n > 11 {
+			t.Fatalf("%s: %d items transferred for a page of 10 at offset 45", q.Index, n)
+		}
 	}
 }

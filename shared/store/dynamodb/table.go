@@ -221,6 +221,20 @@ func (t *table) Query(ctx context.Context, q store.Query) (store.Page, error) {
 	if q.CountOnly && q.Limit == 0 && q.Offset == 0 {
 		return t.count(ctx, in)
 	}
+	if q.Offset > 0 {
+		// Skip the offset without transferring what it skips: count
+		// matching items (Select COUNT, no items on the wire) up to the
+		// offset and resume after the last item counted. The read cost is
+		// the same; the bytes and their decoding are not.
+		more, err := t.skip(ctx, in, q.Offset)
+		if err != nil || !more {
+			return store.Page{}, err
+		}
+		q.Offset = 0
+		if q.CountOnly && q.Limit == 0 {
+			return t.count(ctx, in)
+		}
+	}
 	want := -1 // unlimited
 	if q.Limit > 0 {
 		want = q.Offset + q.Limit + 1
@@ -281,4 +295,27 @@ func (t *table) count(ctx context.Context, in *ddb.QueryInput) (store.Page, erro
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+}
+
+// skip advances in past the first n matching items: each round trip
+// evaluates at most the items still to skip, so it never goes past them.
+// more is false when the partition ends first.
+func (t *table) skip(ctx context.Context, in *ddb.QueryInput, n int) (more bool, err error) {
+	sk := *in
+	sk.Select = types.SelectCount
+	skipped := 0
+	for skipped < n {
+		sk.Limit = aws.Int32(int32(min(n-skipped, 1000)))
+		out, err := t.d.client.Query(ctx, &sk)
+		if err != nil {
+			return false, translate(err)
+		}
+		skipped += int(out.Count)
+		if len(out.LastEvaluatedKey) == 0 {
+			return false, nil
+		}
+		sk.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	in.ExclusiveStartKey = sk.ExclusiveStartKey
+	return true, nil
 }

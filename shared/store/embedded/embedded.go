@@ -1,7 +1,28 @@
 // Package embedded is the store backend for the local runner: one bbolt file
-// per table under a data directory. The main bucket maps PK\x00SK to the
-// item; each index bucket maps <index>PK\x00<index>SK\x00PK\x00SK to the main
-// key, written in the same bolt transaction as the item.
+// per table under a data directory.
+//
+// Buckets of a table file:
+//
+//	items        PK\x00SK → the item (DynamoDB JSON, see codec.go)
+//	GSI1…GSI5    <index>PK\x00<index>SK\x00PK\x00SK → PK\x00SK, followed by
+//	             \x00 and the 8-byte big-endian expiry when the item has a ttl
+//	ttl          8-byte big-endian expiry, PK\x00SK → nothing: every item with
+//	             a ttl, in the order it expires
+//	meta         "format" → "2" once the two above hold for every item
+//
+// All of an item's entries are written in the same bolt transaction as the
+// item. The expiry in index entries lets a query skip and count items
+// without decoding them; the ttl bucket lets the sweep read only what is
+// due. Files written before format 2 are brought up to it by the first
+// sweep after they are opened; until then queries check such items the slow
+// way.
+//
+// Concurrent writes to one table are coalesced into shared bolt transactions
+// (bolt's DB.Batch) so that they share a commit and its fsyncs; a writer
+// that is alone uses a transaction of its own and waits for nobody.
+//
+// The store's Stats count, as items read, the items the backend decodes:
+// items a query skips or counts without decoding are not in ItemsRead.
 package embedded
 
 import (
@@ -13,8 +34,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -23,26 +44,57 @@ import (
 	"payvand.dev/shared/store"
 )
 
-var mainBucket = []byte("items")
+var (
+	mainBucket = []byte("items")
+	ttlBucket  = []byte("ttl")
+	metaBucket = []byte("meta")
+	formatKey  = []byte("format")
+)
+
+// format2 marks a file whose index entries carry expiries and whose ttl
+// bucket lists every item with a ttl.
+const format2 = "2"
 
 // validName keeps table names safe as file names.
 var validName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
 
+// openTimeout bounds the wait for a table file another process (or another
+// bolt handle) holds locked. Only calls on that table wait.
+var openTimeout = 5 * time.Second
+
+// DefaultBatchDelay is how long a write that has company waits for more
+// writes to share its transaction (bolt's MaxBatchDelay).
+const DefaultBatchDelay = 2 * time.Millisecond
+
 // DB is the embedded implementation of store.DB.
 type DB struct {
-	dir string
-	now func() time.Time
+	dir        string
+	now        func() time.Time
+	noSync     bool
+	sweepEvery time.Duration
+	batchDelay time.Duration
 
-	noSync bool
-
-	mu     sync.Mutex
-	open   map[string]*bolt.DB
+	mu     sync.RWMutex // guards tables and closed; never held during file I/O
+	tables map[string]*handle
 	closed bool
-	stop   chan struct{}
-	wg     sync.WaitGroup
+
+	ctx     context.Context // cancelled by Close: running sweeps stop
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // the sweeper and running sweeps; Close waits
+	sweepMu sync.Mutex     // one sweep at a time
 }
 
 var _ store.DB = (*DB)(nil)
+
+// handle is one table file. Its mutex serializes opening, creating,
+// deleting and closing that file only.
+type handle struct {
+	name    string
+	mu      sync.Mutex
+	b       atomic.Pointer[bolt.DB] // nil until opened, and after close
+	gone    bool                    // deleted, closed, or failed to open: ask the DB again (under mu)
+	writers atomic.Int32            // writes in flight, to decide when to batch
+}
 
 // Option configures Open.
 type Option func(*DB)
@@ -54,131 +106,259 @@ func WithClock(now func() time.Time) Option { return func(d *DB) { d.now = now }
 // data sets (a crash may lose recent writes).
 func WithNoSync() Option { return func(d *DB) { d.noSync = true } }
 
-// WithSweep deletes expired items every interval in the background.
-func WithSweep(interval time.Duration) Option {
-	return func(d *DB) {
-		d.wg.Add(1)
-		go func() {
-			defer d.wg.Done()
-			t := time.NewTicker(interval)
-			defer t.Stop()
-			for {
-				select {
-				case <-d.stop:
-					return
-				case <-t.C:
-					if n, err := d.Sweep(context.Background()); err != nil {
-						slog.Warn("ttl sweep failed", "err", err)
-					} else if n > 0 {
-						slog.Debug("ttl sweep", "deleted", n)
-					}
-				}
-			}
-		}()
-	}
-}
+// WithSweep deletes expired items every interval in the background, from
+// the tables this DB has opened.
+func WithSweep(interval time.Duration) Option { return func(d *DB) { d.sweepEvery = interval } }
+
+// WithBatchDelay sets how long a write that has company waits for more
+// writes to share its transaction (DefaultBatchDelay; 0 keeps every write
+// in a transaction of its own).
+func WithBatchDelay(delay time.Duration) Option { return func(d *DB) { d.batchDelay = delay } }
 
 // Open uses dir (created if needed) as the home of all table files.
 func Open(dir string, opts ...Option) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}
-	d := &DB{dir: dir, now: time.Now, open: map[string]*bolt.DB{}, stop: make(chan struct{})}
+	d := &DB{dir: dir, now: time.Now, batchDelay: DefaultBatchDelay, tables: map[string]*handle{}}
 	for _, o := range opts {
 		o(d)
+	}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	if d.sweepEvery > 0 {
+		d.wg.Add(1)
+		go d.sweeper(d.sweepEvery)
 	}
 	return d, nil
 }
 
 func (d *DB) path(name string) string { return filepath.Join(d.dir, name+".db") }
 
-// bolt returns the open file of a table, opening it on first use.
-func (d *DB) bolt(name string) (*bolt.DB, error) {
+var errClosed = errors.New("embedded store: closed")
+
+func notFound(name string) error { return crm.Errorf(crm.ENOTFOUND, "table %q not found", name) }
+
+// handleOf returns the handle of name, adding one when there is none.
+func (d *DB) handleOf(name string) (*handle, error) {
+	d.mu.RLock()
+	h, closed := d.tables[name], d.closed
+	d.mu.RUnlock()
+	if closed {
+		return nil, errClosed
+	}
+	if h != nil {
+		return h, nil
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
-		return nil, errors.New("embedded store: closed")
+		return nil, errClosed
 	}
-	if b, ok := d.open[name]; ok {
-		return b, nil
+	if h = d.tables[name]; h == nil {
+		h = &handle{name: name}
+		d.tables[name] = h
 	}
+	return h, nil
+}
+
+// forget drops h from the table map (h.mu held) so that the next caller
+// gets a fresh handle.
+func (d *DB) forget(h *handle) {
+	h.gone = true
+	d.mu.Lock()
+	if d.tables[h.name] == h {
+		delete(d.tables, h.name)
+	}
+	d.mu.Unlock()
+}
+
+// file returns the open bolt file of a table, opening it on first use.
+// Opening one file holds only that table's lock.
+func (d *DB) file(name string) (*handle, *bolt.DB, error) {
 	if !validName.MatchString(name) {
-		return nil, crm.Errorf(crm.ENOTFOUND, "table %q not found", name)
+		return nil, nil, notFound(name)
 	}
-	if _, err := os.Stat(d.path(name)); errors.Is(err, fs.ErrNotExist) {
-		return nil, crm.Errorf(crm.ENOTFOUND, "table %q not found", name)
+	for {
+		h, err := d.handleOf(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if b := h.b.Load(); b != nil {
+			return h, b, nil
+		}
+		b, retry, err := d.open(h)
+		if retry {
+			continue
+		}
+		return h, b, err
 	}
-	b, err := bolt.Open(d.path(name), 0o600, &bolt.Options{Timeout: 5 * time.Second, NoFreelistSync: true})
+}
+
+func (d *DB) open(h *handle) (b *bolt.DB, retry bool, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if b := h.b.Load(); b != nil {
+		return b, false, nil
+	}
+	if h.gone {
+		return nil, true, nil
+	}
+	if _, err := os.Stat(d.path(h.name)); errors.Is(err, fs.ErrNotExist) {
+		d.forget(h)
+		return nil, false, notFound(h.name)
+	}
+	b, err = d.openFile(h.name)
+	if err == nil {
+		if err = prepare(b); err != nil {
+			b.Close()
+		}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("embedded store: open %s: %w", name, err)
+		d.forget(h)
+		return nil, false, fmt.Errorf("embedded store: open %s: %w", h.name, err)
+	}
+	h.b.Store(b)
+	return b, false, nil
+}
+
+func (d *DB) openFile(name string) (*bolt.DB, error) {
+	b, err := bolt.Open(d.path(name), 0o600, &bolt.Options{Timeout: openTimeout, NoFreelistSync: true})
+	if err != nil {
+		return nil, err
 	}
 	b.NoSync = d.noSync
-	d.open[name] = b
+	b.MaxBatchDelay = max(d.batchDelay, time.Microsecond)
 	return b, nil
+}
+
+// prepare checks that a file is a table and adds the buckets that files
+// written before format 2 lack.
+func prepare(b *bolt.DB) error {
+	missing := false
+	err := b.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(mainBucket) == nil {
+			return errors.New("not a table file (no items bucket)")
+		}
+		missing = tx.Bucket(ttlBucket) == nil || tx.Bucket(metaBucket) == nil
+		return nil
+	})
+	if err != nil || !missing {
+		return err
+	}
+	return b.Update(func(tx *bolt.Tx) error { return createBuckets(tx, false) })
+}
+
+func createBuckets(tx *bolt.Tx, fresh bool) error {
+	for _, name := range append([]string{string(mainBucket), string(ttlBucket), string(metaBucket)}, store.Indexes...) {
+		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return err
+		}
+	}
+	if fresh {
+		return tx.Bucket(metaBucket).Put(formatKey, []byte(format2))
+	}
+	return nil
 }
 
 func (d *DB) CreateTable(_ context.Context, name string) error {
 	if !validName.MatchString(name) {
 		return crm.Errorf(crm.EINVALID, "invalid table name %q", name)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, err := os.Stat(d.path(name)); err == nil {
-		return crm.Errorf(crm.ECONFLICT, "table %q already exists", name)
-	}
-	b, err := bolt.Open(d.path(name), 0o600, &bolt.Options{Timeout: 5 * time.Second, NoFreelistSync: true})
-	if err != nil {
-		return fmt.Errorf("embedded store: create %s: %w", name, err)
-	}
-	b.NoSync = d.noSync
-	err = b.Update(func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists(mainBucket); err != nil {
+	for {
+		h, err := d.handleOf(name)
+		if err != nil {
 			return err
 		}
-		for _, ix := range store.Indexes {
-			if _, err := tx.CreateBucketIfNotExists([]byte(ix)); err != nil {
-				return err
-			}
+		retry, err := d.create(h)
+		if !retry {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		b.Close()
-		os.Remove(d.path(name))
-		return fmt.Errorf("embedded store: create %s: %w", name, err)
 	}
-	d.open[name] = b
-	return nil
+}
+
+func (d *DB) create(h *handle) (retry bool, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.gone {
+		return true, nil
+	}
+	if h.b.Load() != nil {
+		return false, crm.Errorf(crm.ECONFLICT, "table %q already exists", h.name)
+	}
+	f, err := os.OpenFile(d.path(h.name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return false, crm.Errorf(crm.ECONFLICT, "table %q already exists", h.name)
+	}
+	if err != nil {
+		return false, fmt.Errorf("embedded store: create %s: %w", h.name, err)
+	}
+	f.Close()
+	b, err := d.openFile(h.name)
+	if err == nil {
+		if err = b.Update(func(tx *bolt.Tx) error { return createBuckets(tx, true) }); err != nil {
+			b.Close()
+		}
+	}
+	if err != nil {
+		os.Remove(d.path(h.name))
+		d.forget(h)
+		return false, fmt.Errorf("embedded store: create %s: %w", h.name, err)
+	}
+	h.b.Store(b)
+	return false, nil
 }
 
 func (d *DB) DeleteTable(_ context.Context, name string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if b, ok := d.open[name]; ok {
-		b.Close()
-		delete(d.open, name)
-	}
 	if !validName.MatchString(name) {
-		return crm.Errorf(crm.ENOTFOUND, "table %q not found", name)
+		return notFound(name)
 	}
-	if err := os.Remove(d.path(name)); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return crm.Errorf(crm.ENOTFOUND, "table %q not found", name)
+	for {
+		h, err := d.handleOf(name)
+		if err != nil {
+			return err
 		}
-		return fmt.Errorf("embedded store: delete %s: %w", name, err)
+		retry, err := d.drop(h)
+		if !retry {
+			return err
+		}
 	}
-	return nil
+}
+
+func (d *DB) drop(h *handle) (retry bool, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.gone {
+		return true, nil
+	}
+	defer d.forget(h)
+	if b := h.b.Swap(nil); b != nil {
+		b.Close() // waits for the file's open transactions
+	}
+	if err := os.Remove(d.path(h.name)); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, notFound(h.name)
+		}
+		return false, fmt.Errorf("embedded store: delete %s: %w", h.name, err)
+	}
+	return false, nil
 }
 
 func (d *DB) TableExists(_ context.Context, name string) (bool, error) {
 	if !validName.MatchString(name) {
 		return false, nil
 	}
+	d.mu.RLock()
+	h := d.tables[name]
+	d.mu.RUnlock()
+	if h != nil && h.b.Load() != nil {
+		return true, nil
+	}
 	_, err := os.Stat(d.path(name))
 	return err == nil, nil
 }
 
-// Close stops the sweeper and closes every table file.
+// Close stops the sweeper, waits for a running sweep to stop at its next
+// batch, and closes every table file (each waits for its open transactions).
 func (d *DB) Close() error {
 	d.mu.Lock()
 	if d.closed {
@@ -186,68 +366,35 @@ func (d *DB) Close() error {
 		return nil
 	}
 	d.closed = true
-	close(d.stop)
-	var errs []error
-	for name, b := range d.open {
-		errs = append(errs, b.Close())
-		delete(d.open, name)
+	hs := make([]*handle, 0, len(d.tables))
+	for _, h := range d.tables {
+		hs = append(hs, h)
 	}
+	d.tables = map[string]*handle{}
 	d.mu.Unlock()
+	d.cancel()
 	d.wg.Wait()
+	var errs []error
+	for _, h := range hs {
+		h.mu.Lock()
+		h.gone = true
+		if b := h.b.Swap(nil); b != nil {
+			errs = append(errs, b.Close())
+		}
+		h.mu.Unlock()
+	}
 	return errors.Join(errs...)
 }
 
 func (d *DB) Table(name string) store.Table { return &table{db: d, name: name} }
 
-// Sweep deletes expired items from every table file; it returns how many.
-func (d *DB) Sweep(ctx context.Context) (int, error) {
-	entries, err := os.ReadDir(d.dir)
-	if err != nil {
-		return 0, err
+// closedErr turns bolt's error for a file closed under a running call
+// (Close, DeleteTable) into the store's.
+func closedErr(name string, err error) error {
+	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+		return notFound(name)
 	}
-	total := 0
-	for _, e := range entries {
-		name, ok := cutSuffix(e.Name(), ".db")
-		if !ok {
-			continue
-		}
-		b, err := d.bolt(name)
-		if err != nil {
-			continue
-		}
-		now := d.now()
-		err = b.Update(func(tx *bolt.Tx) error {
-			var expired []store.Item
-			c := tx.Bucket(mainBucket).Cursor()
-			for k, v := c.First(); k != nil; k, v = c.Next() {
-				it, err := decodeItem(v)
-				if err != nil {
-					return err
-				}
-				if store.Expired(it, now) {
-					expired = append(expired, it)
-				}
-			}
-			for _, it := range expired {
-				if err := removeItem(tx, it); err != nil {
-					return err
-				}
-			}
-			total += len(expired)
-			return nil
-		})
-		if err != nil {
-			return total, err
-		}
-	}
-	return total, ctx.Err()
-}
-
-func cutSuffix(s, suffix string) (string, bool) {
-	if len(s) > len(suffix) && s[len(s)-len(suffix):] == suffix {
-		return s[:len(s)-len(suffix)], true
-	}
-	return s, false
+	return err
 }
 
 // sep separates key parts; it sorts before every other byte so that a
@@ -264,64 +411,6 @@ func indexKey(ix string, it store.Item) ([]byte, bool) {
 	return []byte(ipk + sep + isk + sep + store.Str(it, store.PK) + sep + store.Str(it, store.SK)), true
 }
 
-func putItem(tx *bolt.Tx, old, it store.Item) error {
-	if old != nil {
-		if err := unindex(tx, old); err != nil {
-			return err
-		}
-	}
-	b, err := encodeItem(it)
-	if err != nil {
-		return crm.Errorf(crm.EINVALID, "item cannot be stored: %v", err)
-	}
-	mk := mainKey(store.KeyOf(it))
-	if err := tx.Bucket(mainBucket).Put(mk, b); err != nil {
-		return err
-	}
-	for _, ix := range store.Indexes {
-		if k, ok := indexKey(ix, it); ok {
-			if err := tx.Bucket([]byte(ix)).Put(k, mk); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func unindex(tx *bolt.Tx, it store.Item) error {
-	for _, ix := range store.Indexes {
-		if k, ok := indexKey(ix, it); ok {
-			if err := tx.Bucket([]byte(ix)).Delete(k); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func removeItem(tx *bolt.Tx, it store.Item) error {
-	if err := unindex(tx, it); err != nil {
-		return err
-	}
-	return tx.Bucket(mainBucket).Delete(mainKey(store.KeyOf(it)))
-}
-
-// load returns the live item at key, nil when absent or expired.
-func load(tx *bolt.Tx, key []byte, now time.Time) (store.Item, error) {
-	v := tx.Bucket(mainBucket).Get(key)
-	if v == nil {
-		return nil, nil
-	}
-	it, err := decodeItem(v)
-	if err != nil {
-		return nil, fmt.Errorf("%w %q: %v", errCorrupt, key, err)
-	}
-	if store.Expired(it, now) {
-		return nil, nil
-	}
-	return it, nil
-}
-
 // errCorrupt marks an item that cannot be decoded (written by an older
 // version without today's bounds). Reads of one item fail with it; reads
 // of many skip and log it, so one bad record cannot take a whole list down.
@@ -335,5 +424,3 @@ func skipCorrupt(err error) error {
 	}
 	return err
 }
-
-func numberString(n int64) string { return strconv.FormatInt(n, 10) }

@@ -3,6 +3,8 @@ package embedded
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
 	"math/big"
 	"strings"
 	"time"
@@ -24,21 +26,35 @@ var _ store.Table = (*table)(nil)
 func (t *table) Name() string { return t.name }
 
 func (t *table) view(fn func(tx *bolt.Tx, now time.Time) error) error {
-	b, err := t.db.bolt(t.name)
+	_, b, err := t.db.file(t.name)
 	if err != nil {
 		return err
 	}
 	now := t.db.now()
-	return b.View(func(tx *bolt.Tx) error { return fn(tx, now) })
+	return closedErr(t.name, b.View(func(tx *bolt.Tx) error { return fn(tx, now) }))
 }
 
+// update runs fn in a write transaction. While other writes to the table
+// are in flight it joins them in a shared transaction (bolt's Batch), which
+// may run fn more than once and rolls back every member when one returns
+// an error. So fn returns an error only for failures of the store itself,
+// never after a failed condition: it reports those through its own
+// variables, resets them on entry, and writes nothing before it has
+// checked every condition.
 func (t *table) update(fn func(tx *bolt.Tx, now time.Time) error) error {
-	b, err := t.db.bolt(t.name)
+	h, b, err := t.db.file(t.name)
 	if err != nil {
 		return err
 	}
 	now := t.db.now()
-	return b.Update(func(tx *bolt.Tx) error { return fn(tx, now) })
+	run := func(tx *bolt.Tx) error { return fn(tx, now) }
+	if h.writers.Add(1) > 1 && t.db.batchDelay > 0 {
+		err = b.Batch(run)
+	} else {
+		err = b.Update(run)
+	}
+	h.writers.Add(-1)
+	return closedErr(t.name, err)
 }
 
 func checkKey(k store.Key) error {
@@ -90,39 +106,41 @@ func (t *table) Update(ctx context.Context, u store.Update) (store.Item, error) 
 		return nil, err
 	}
 	var out store.Item
+	var failed error // a failed condition or an unusable update: nothing written
 	err := t.update(func(tx *bolt.Tx, now time.Time) error {
-		old, err := load(tx, mainKey(u.Key), now)
+		out, failed = nil, nil
+		mk := mainKey(u.Key)
+		old, err := stored(tx, mk)
 		if err != nil {
-			return err
+			failed = err
+			return nil
 		}
-		if !store.EvalAll(u.Cond, old) {
-			return conflict()
+		if !store.EvalAll(u.Cond, live(old, now)) {
+			failed = conflict()
+			return nil
 		}
-		out, err = applyUpdate(old, u)
-		if err != nil {
-			return err
+		it, err := applyUpdate(live(old, now), u)
+		if err == nil {
+			var e encoded
+			if e, err = encode(it); err == nil {
+				out = it
+				return putItem(tx, old, e)
+			}
 		}
-		return putItem(tx, rawItem(tx, u.Key), out)
+		failed = err
+		return nil
 	})
-	if err != nil {
-		return nil, unwrapTx(err)
+	if err == nil {
+		err = failed
 	}
-	store.CountWrite(ctx, 1)
+	if err == nil || crm.ErrorCode(err) == crm.ECONFLICT {
+		// A write whose condition fails counts too (store.Stats).
+		store.CountWrite(ctx, 1)
+	}
+	if err != nil {
+		return nil, err
+	}
 	return out, nil
-}
-
-// rawItem returns the stored item including an expired one, whose index
-// entries must be replaced too.
-func rawItem(tx *bolt.Tx, k store.Key) store.Item {
-	v := tx.Bucket(mainBucket).Get(mainKey(k))
-	if v == nil {
-		return nil
-	}
-	it, err := decodeItem(v)
-	if err != nil {
-		return nil
-	}
-	return it
 }
 
 func applyUpdate(old store.Item, u store.Update) (store.Item, error) {
@@ -184,19 +202,6 @@ func (t *table) BatchGet(ctx context.Context, keys []store.Key) ([]store.Item, e
 	return out, nil
 }
 
-// txAbort carries a failed condition out of the bolt transaction so that
-// bolt rolls back.
-type txAbort struct{ err error }
-
-func (a txAbort) Error() string { return a.err.Error() }
-
-func unwrapTx(err error) error {
-	if a, ok := err.(txAbort); ok {
-		return a.err
-	}
-	return err
-}
-
 func (t *table) TransactWrite(ctx context.Context, ops ...store.Op) error {
 	if len(ops) == 0 {
 		return nil
@@ -204,8 +209,9 @@ func (t *table) TransactWrite(ctx context.Context, ops ...store.Op) error {
 	if len(ops) > store.MaxTransactOps {
 		return crm.Errorf(crm.EINVALID, "a transaction takes at most %d operations", store.MaxTransactOps)
 	}
-	seen := map[store.Key]bool{}
-	for _, op := range ops {
+	seen := make(map[store.Key]bool, len(ops))
+	puts := make([]encoded, len(ops)) // encoded outside the write lock
+	for i, op := range ops {
 		k := op.Key()
 		if err := checkKey(k); err != nil {
 			return err
@@ -215,55 +221,73 @@ func (t *table) TransactWrite(ctx context.Context, ops ...store.Op) error {
 			return crm.Errorf(crm.EINVALID, "a transaction touches %s/%s twice", k.PK, k.SK)
 		}
 		seen[k] = true
-	}
-	err := t.update(func(tx *bolt.Tx, now time.Time) error {
-		// Check every condition first: a transaction either applies whole
-		// or names the operation that stopped it.
-		olds := make([]store.Item, len(ops))
-		for i, op := range ops {
-			old, err := load(tx, mainKey(op.Key()), now)
+		if op.Put != nil {
+			e, err := encode(store.Clone(op.Put))
 			if err != nil {
 				return err
 			}
+			puts[i] = e
+		}
+	}
+	var failed error // a failed condition or an unusable update: nothing written
+	err := t.update(func(tx *bolt.Tx, now time.Time) error {
+		failed = nil
+		// Check every condition and prepare every item before writing
+		// anything: a transaction either applies whole or names the
+		// operation that stopped it, and a failure leaves the shared
+		// transaction untouched.
+		olds := make([]store.Item, len(ops))
+		ups := make([]encoded, len(ops))
+		for i, op := range ops {
+			old, err := stored(tx, mainKey(op.Key()))
+			if err != nil {
+				failed = err
+				return nil
+			}
 			olds[i] = old
-			if !store.EvalAll(op.Conds(), old) {
-				return txAbort{&txErr{store.TxError{Index: i, Key: op.Key(), Reason: "ConditionalCheckFailed"}}}
+			if !store.EvalAll(op.Conds(), live(old, now)) {
+				failed = &txErr{store.TxError{Index: i, Key: op.Key(), Reason: "ConditionalCheckFailed"}}
+				return nil
+			}
+			if op.Update != nil {
+				it, err := applyUpdate(live(old, now), *op.Update)
+				if err == nil {
+					ups[i], err = encode(it)
+				}
+				if err != nil {
+					failed = err
+					return nil
+				}
 			}
 		}
 		for i, op := range ops {
-			raw := rawItem(tx, op.Key())
+			var err error
 			switch {
 			case op.Put != nil:
-				if err := putItem(tx, raw, store.Clone(op.Put)); err != nil {
-					return err
-				}
+				err = putItem(tx, olds[i], puts[i])
 			case op.Update != nil:
-				it, err := applyUpdate(olds[i], *op.Update)
-				if err != nil {
-					return err
-				}
-				if err := putItem(tx, raw, it); err != nil {
-					return err
-				}
-			case op.Delete != nil:
-				if raw != nil {
-					if err := removeItem(tx, raw); err != nil {
-						return err
-					}
-				}
+				err = putItem(tx, olds[i], ups[i])
+			case op.Delete != nil && olds[i] != nil:
+				err = removeItem(tx, olds[i])
+			}
+			if err != nil {
+				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		err = unwrapTx(err)
-		if _, ok := err.(*txErr); ok && len(ops) == 1 {
-			return conflict() // a plain Put/Delete reports no operation index
-		}
-		return err
+	if err == nil {
+		err = failed
 	}
-	store.CountWrite(ctx, len(ops))
-	return nil
+	_, condFailed := err.(*txErr)
+	if err == nil || condFailed {
+		// A transaction whose condition fails counts too (store.Stats).
+		store.CountWrite(ctx, len(ops))
+	}
+	if condFailed && len(ops) == 1 {
+		return conflict() // a plain Put/Delete reports no operation index
+	}
+	return err
 }
 
 // txErr is a TxError that also carries the ECONFLICT code.
@@ -276,6 +300,10 @@ func (e *txErr) Unwrap() []error {
 	return []error{&e.TxError, &crm.Error{Code: crm.ECONFLICT, Message: "the transaction was cancelled: a condition failed"}}
 }
 
+// Query walks the partition's keys in order. An item is decoded only when
+// the query needs it: to evaluate a filter, or to return it. Items that the
+// offset skips, and items that CountOnly counts, are judged by their keys
+// and expiry alone when there is no filter.
 func (t *table) Query(ctx context.Context, q store.Query) (store.Page, error) {
 	bucket := mainBucket
 	if q.Index != "" {
@@ -301,8 +329,12 @@ func (t *table) Query(ctx context.Context, q store.Query) (store.Page, error) {
 	}
 	prefix := []byte(q.PK + sep)
 	var page store.Page
-	scanned := 0
+	decoded := 0
 	err := t.view(func(tx *bolt.Tx, now time.Time) error {
+		page, decoded = store.Page{}, 0
+		items := tx.Bucket(mainBucket)
+		ix := q.Index != ""
+		trustIndex := ix && format2In(tx)
 		c := tx.Bucket(bucket).Cursor()
 		k, v := first(c, prefix, q, start)
 		skipped := 0
@@ -314,37 +346,54 @@ func (t *table) Query(ctx context.Context, q store.Query) (store.Page, error) {
 				}
 				continue
 			}
-			mk := k
-			if q.Index != "" {
-				mk = v
-			}
-			it, err := load(tx, mk, now)
-			if err != nil {
-				if err = skipCorrupt(err); err != nil {
-					return err
+			full := q.Limit > 0 && page.Count == q.Limit
+			returned := !q.CountOnly && skipped >= q.Offset && !full
+			var it store.Item
+			if len(q.Filter) == 0 && !returned {
+				// Skipped, counted, or the probe for a next page: only
+				// whether the item is live matters.
+				if !ix {
+					if !liveValue(v, now) {
+						continue
+					}
+				} else if mk, exp, known := splitIndexValue(v); known || trustIndex {
+					if expiredAt(exp, now) {
+						continue
+					}
+				} else if raw := items.Get(mk); raw == nil || !liveValue(raw, now) {
+					continue
 				}
-			}
-			if it == nil {
-				continue
-			}
-			scanned++
-			if !store.EvalAll(q.Filter, it) {
-				continue
+			} else {
+				raw := v
+				if ix {
+					mk, _, _ := splitIndexValue(v)
+					if raw = items.Get(mk); raw == nil {
+						continue
+					}
+				}
+				decoded++
+				var err error
+				if it, err = decodeItem(raw); err != nil {
+					slog.Error("skipped an unreadable item", "err", fmt.Errorf("%w %q: %v", errCorrupt, k, err))
+					continue
+				}
+				if store.Expired(it, now) || !store.EvalAll(q.Filter, it) {
+					continue
+				}
 			}
 			if skipped < q.Offset {
 				skipped++
 				continue
 			}
-			if q.Limit > 0 && page.Count == q.Limit {
+			if full {
 				// One more match exists: the page is full and has a successor.
-				page.Cursor = store.EncodeCursor(q.Index, page.Items[len(page.Items)-1])
-				if q.CountOnly {
-					page.Cursor = ""
+				if !q.CountOnly {
+					page.Cursor = store.EncodeCursor(q.Index, page.Items[len(page.Items)-1])
 				}
 				return nil
 			}
 			page.Count++
-			if !q.CountOnly || q.Limit > 0 {
+			if !q.CountOnly {
 				page.Items = append(page.Items, it)
 			}
 		}
@@ -353,10 +402,7 @@ func (t *table) Query(ctx context.Context, q store.Query) (store.Page, error) {
 	if err != nil {
 		return store.Page{}, err
 	}
-	if q.CountOnly {
-		page.Items = nil
-	}
-	store.CountRead(ctx, scanned)
+	store.CountRead(ctx, decoded)
 	return page, nil
 }
 
