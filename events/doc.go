@@ -9,3 +9,16 @@ const (
 	CustomerUpdated = "customer.updated"
 	CustomerDeleted = "customer.deleted"
 )
+
+// Detail types recorded by the tasks route group.
+const (
+	TaskCreated       = "task.created"
+	TaskUpdated       = "task.updated"
+	TaskDeleted       = "task.deleted"
+	TaskAssigned      = "task.assigned"       // assignees, added
+	TaskStatusChanged = "task.status_changed" // from, to, completion_note
+	TaskCommented     = "task.commented"      // comment_id, author_id, mentions
+	TaskTimeLogged    = "task.time_logged"
+	TaskAttachment    = "task.attachment_added"
+	DepartmentCreated = "department.created"
+)

@@ -125,6 +125,15 @@ var Functions = []Function{
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},
 	},
 	{
+		Name: "tasks",
+		// Work management: tasks with their comments, time and files,
+		// labels, departments and positions.
+		Prefixes:  []string{"/api/tasks", "/api/tenant/tasks", "/api/labels", "/api/departments", "/api/positions"},
+		MemoryMB:  256,
+		TimeoutS:  15,
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus, Documents},
+	},
+	{
 		Name:      "search",
 		Prefixes:  []string{"/api/search"},
 		MemoryMB:  256,

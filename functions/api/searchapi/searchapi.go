@@ -131,6 +131,10 @@ func (d Deps) run(ctx context.Context, q, only string) (*Results, error) {
 				return nil, err
 			}
 			r.Products = append(r.Products, pr)
+		case "tasks":
+			if err := decodeTask(it, r); err != nil {
+				return nil, err
+			}
 		default:
 			if err := decodeMore(kindOf[store.KeyOf(it)], it, r); err != nil {
 				return nil, err
@@ -166,6 +170,7 @@ func flatten(r *Results) []Hit {
 		out = append(out, Hit{Type: "product", ID: p.ID, Title: p.Name, Subtitle: strings.TrimSpace(p.SKU + " " + p.Category), URL: "/dashboard/products/" + p.ID, Data: p})
 	}
 	out = append(out, moreHits(r)...)
+	out = append(out, taskHits(r)...)
 	if out == nil {
 		out = []Hit{}
 	}

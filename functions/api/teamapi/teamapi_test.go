@@ -156,8 +156,11 @@ func TestManagersCannotEscalate(t *testing.T) {
 func TestUserLifecycleAndLimits(t *testing.T) {
 	e := apitest.New(t)
 	ceo := e.CEO("alpha")
+	// A user's department must exist (422 naming department_id otherwise).
+	e.Do("POST", "/api/users", ceo, map[string]any{"name": "Neda Karimi", "email": "Neda@Alpha.test", "department_id": "01a20534-b546-79a5-82f6-af7e8bd19aa3"}).Want(t, 422)
+	dept := e.Do("POST", "/api/departments", ceo, map[string]any{"name": "Sales"}).Want(t, 201).Data()["id"]
 	u := e.Do("POST", "/api/users", ceo, map[string]any{"name": "Neda Karimi", "email": "Neda@Alpha.test", "roles": []string{"sales"},
-		"password": "Strong-pass-9", "department_id": "01a20534-b546-79a5-82f6-af7e8bd19aa3", "job_title": "Account manager"}).Want(t, 201).Data()
+		"password": "Strong-pass-9", "department_id": dept, "job_title": "Account manager"}).Want(t, 201).Data()
 	id := u["id"].(string)
 	if u["email"] != "neda@alpha.test" || u["role"] != "sales" || u["status"] != "active" || !contains(toStrings(u["permissions"]), "customers.view") {
 		t.Fatalf("created = %v", u)

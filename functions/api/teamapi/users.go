@@ -9,6 +9,7 @@ import (
 	"payvand.dev/functions/internal/invitation"
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
+	"payvand.dev/shared/departments"
 	"payvand.dev/shared/httpapi"
 	"payvand.dev/shared/mail"
 	"payvand.dev/shared/tenancy"
@@ -125,6 +126,9 @@ func (d Deps) apply(ctx context.Context, f *UserFields, u *users.User) error {
 	set(&u.JobTitle, f.JobTitle)
 	set(&u.Locale, f.Locale)
 	set(&u.Timezone, f.Timezone)
+	if err := d.checkPlacement(ctx, f, u); err != nil {
+		return err
+	}
 	if m := f.modules(); m != nil {
 		u.Modules = *m
 	}
@@ -318,14 +322,28 @@ func (d Deps) list(ctx context.Context, s *httpapi.Server, in *ListUsersInput, s
 		return nil, err
 	}
 	department, position := in.Includes("department"), in.Includes("position")
+	var deptIDs, posIDs []string
+	for _, u := range list {
+		if department {
+			deptIDs = append(deptIDs, u.DepartmentID)
+		}
+		if position {
+			posIDs = append(posIDs, u.PositionID)
+		}
+	}
+	// One batch read of the page's departments and positions.
+	deptNames, posNames, err := departments.Names(ctx, table, deptIDs, posIDs)
+	if err != nil {
+		return nil, err
+	}
 	views := make([]Member, len(list))
 	for i, u := range list {
 		views[i] = view(ctx, u)
 		if department && u.DepartmentID != "" {
-			views[i].Department = &httpapi.Ref{ID: u.DepartmentID}
+			views[i].Department = &httpapi.Ref{ID: u.DepartmentID, Name: deptNames[u.DepartmentID]}
 		}
 		if position && u.PositionID != "" {
-			views[i].Position = &httpapi.Ref{ID: u.PositionID}
+			views[i].Position = &httpapi.Ref{ID: u.PositionID, Name: posNames[u.PositionID]}
 		}
 	}
 	return httpapi.SealedList(ctx, s.Cursors, scope, &in.ListParams, views, total, next)
@@ -384,4 +402,24 @@ func registerUsers(s *httpapi.Server, d Deps, prefix, scope string) {
 			}
 			return httpapi.OK[any](nil, "user deleted"), nil
 		})
+}
+
+// checkPlacement refuses a department_id or position_id the request sets
+// that names no department or position of the tenant (422 naming it).
+func (d Deps) checkPlacement(ctx context.Context, f *UserFields, u *users.User) error {
+	dept, pos := "", ""
+	if f.DepartmentID != nil {
+		dept = u.DepartmentID
+	}
+	if f.PositionID != nil {
+		pos = u.PositionID
+	}
+	if dept == "" && pos == "" {
+		return nil
+	}
+	table, err := d.Control.TenantTable(ctx)
+	if err != nil {
+		return err
+	}
+	return departments.CheckRefs(ctx, table, dept, pos)
 }

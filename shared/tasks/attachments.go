@@ -1,0 +1,328 @@
+package tasks
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"payvand.dev/shared/auth"
+	"payvand.dev/shared/blob"
+	"payvand.dev/shared/crm"
+	"payvand.dev/shared/ids"
+	"payvand.dev/shared/outbox"
+	"payvand.dev/shared/store"
+)
+
+// Attachment limits: through the API, and by a presigned PUT.
+const (
+	MaxUploadBytes    = 10 << 20
+	MaxPresignedBytes = 200 << 20
+	presignTTL        = 15 * time.Minute
+)
+
+func attachmentMissing() error {
+	return &crm.Error{Code: crm.ENOTFOUND, Message: "attachment not found", Key: "not-found-resource", Args: []any{"attachment"}}
+}
+
+// sniff decides a file's type from its first bytes, never from its name.
+func sniff(head []byte) string {
+	ct := http.DetectContentType(head)
+	if i := strings.IndexByte(ct, ';'); i > 0 && !strings.HasPrefix(ct, "text/") {
+		ct = ct[:i]
+	}
+	return ct
+}
+
+func cleanName(name string) string {
+	name = path.Base(strings.ReplaceAll(strings.TrimSpace(name), "\\", "/"))
+	if name == "." || name == "/" || name == "" {
+		name = "file"
+	}
+	if r := []rune(name); len(r) > 200 {
+		name = string(r[:200])
+	}
+	return name
+}
+
+func blobKey(ctx context.Context, taskID, id string) string {
+	tenant := ""
+	if p := auth.PrincipalFrom(ctx); p != nil {
+		tenant = p.TenantKey
+	}
+	if taskID == "" {
+		return "tasks/" + tenant + "/uploads/" + id
+	}
+	return "tasks/" + tenant + "/" + taskID + "/" + id
+}
+
+// AddAttachment stores a file (on a task, or an upload on none when
+// taskID is ""): the bytes go to the file store, then one transaction
+// writes the attachment, the task's count, the tenant's storage counter
+// and the event.
+func (s *Service) AddAttachment(ctx context.Context, taskID, name, description string, body []byte) (*crm.TaskAttachment, error) {
+	if s.Blob == nil {
+		return nil, crm.Errorf(crm.EINTERNAL, "no file store")
+	}
+	t, err := s.table(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if taskID != "" && !ids.Valid(taskID) {
+		return nil, notFound()
+	}
+	if len(body) == 0 {
+		return nil, invalid("file", "the file is empty")
+	}
+	if len(body) > MaxUploadBytes {
+		return nil, &crm.Error{Code: crm.ETOOLARGE, Message: "the file is larger than 10 MB; ask for a presigned upload"}
+	}
+	if len(description) > 2000 {
+		return nil, invalid("description", "at most 2000 characters")
+	}
+	a := &crm.TaskAttachment{ID: ids.New(), TaskID: taskID, Name: cleanName(name), ContentType: sniff(body[:min(len(body), 512)]),
+		Size: int64(len(body)), Description: strings.TrimSpace(description), UploadedBy: subject(ctx), CreatedAt: s.now()}
+	a.BlobKey = blobKey(ctx, taskID, a.ID)
+	if taskID != "" {
+		// Refuse before storing bytes for a task that is not there.
+		if _, _, err := s.load(ctx, t, taskID); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.Blob.Put(ctx, a.BlobKey, a.ContentType, body); err != nil {
+		return nil, err
+	}
+	if err := s.recordAttachment(ctx, t, a, store.NotExists()); err != nil {
+		s.Blob.Delete(ctx, a.BlobKey)
+		return nil, err
+	}
+	return a, nil
+}
+
+func (s *Service) recordAttachment(ctx context.Context, t store.Table, a *crm.TaskAttachment, cond store.Cond) error {
+	it, err := attachItem(a)
+	if err != nil {
+		return err
+	}
+	ops := []store.Op{store.PutOp(it, cond), store.UpdateOp(store.Update{Key: storageKey(), Add: map[string]int64{"bytes": a.Size}})}
+	if a.TaskID != "" {
+		ops = append(ops, bump(a.TaskID, map[string]int64{"attachments_count": 1}))
+	}
+	ops = append(ops, outbox.Op(ctx, "task.attachment_added", map[string]any{"task_id": a.TaskID, "attachment_id": a.ID, "name": a.Name, "size": a.Size}))
+	if err := t.TransactWrite(ctx, ops...); err != nil {
+		return taskMissing(err, a.TaskID)
+	}
+	return nil
+}
+
+// Attachment reads one attachment of a task (taskID "": an upload).
+func (s *Service) Attachment(ctx context.Context, taskID, id string) (*crm.TaskAttachment, error) {
+	t, err := s.table(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ids.Valid(id) || (taskID != "" && !ids.Valid(taskID)) {
+		return nil, attachmentMissing()
+	}
+	k := uploadKey(id)
+	if taskID != "" {
+		k = attachKey(taskID, id)
+	}
+	it, err := store.GetOr(ctx, t, k, attachmentMissing)
+	if err != nil {
+		return nil, err
+	}
+	if store.Str(it, "pending") != "" {
+		return nil, attachmentMissing()
+	}
+	return attachFromItem(it)
+}
+
+// Open returns an attachment's bytes.
+func (s *Service) Open(ctx context.Context, a *crm.TaskAttachment) (io.ReadCloser, error) {
+	if s.Blob == nil {
+		return nil, crm.Errorf(crm.EINTERNAL, "no file store")
+	}
+	rc, _, _, err := s.Blob.Get(ctx, a.BlobKey)
+	return rc, err
+}
+
+// DeleteAttachment removes a file (its uploader or the task's creator).
+func (s *Service) DeleteAttachment(ctx context.Context, taskID, id string) error {
+	t, err := s.table(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := s.Attachment(ctx, taskID, id)
+	if err != nil {
+		return err
+	}
+	task, _, err := s.load(ctx, t, taskID)
+	if err != nil {
+		return err
+	}
+	if me := subject(ctx); me != a.UploadedBy && me != task.CreatedBy {
+		return forbidden("only who uploaded a file or created the task may delete it")
+	}
+	err = t.TransactWrite(ctx, store.DeleteOp(attachKey(taskID, id), store.Exists()),
+		store.UpdateOp(store.Update{Key: storageKey(), Add: map[string]int64{"bytes": -a.Size}}),
+		bump(taskID, map[string]int64{"attachments_count": -1}),
+		outbox.Op(ctx, "task.attachment_deleted", map[string]any{"task_id": taskID, "attachment_id": id}))
+	if err != nil {
+		return taskMissing(err, taskID)
+	}
+	if s.Blob != nil {
+		s.Blob.Delete(ctx, a.BlobKey)
+	}
+	return nil
+}
+
+// presigner is the S3 client behind the file store, when it is S3.
+func (s *Service) presigner() (*s3.PresignClient, string, bool) {
+	b, ok := s.Blob.(*blob.S3)
+	if !ok || b.Client == nil {
+		return nil, "", false
+	}
+	return s3.NewPresignClient(b.Client), b.Bucket, true
+}
+
+// PresignedDownload is a short-lived GET URL of the attachment's bytes
+// ("" when the store cannot presign).
+func (s *Service) PresignedDownload(ctx context.Context, a *crm.TaskAttachment) (string, error) {
+	p, bucket, ok := s.presigner()
+	if !ok {
+		return "", nil
+	}
+	disp := "attachment; filename*=UTF-8''" + pathEscape(a.Name)
+	req, err := p.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &a.BlobKey, ResponseContentType: &a.ContentType,
+		ResponseContentDisposition: &disp}, s3.WithPresignExpires(presignTTL))
+	if err != nil {
+		return "", crm.Wrap(err, "presign get")
+	}
+	return req.URL, nil
+}
+
+func pathEscape(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			b.WriteString("%" + strings.ToUpper(string("0123456789abcdef"[c>>4])+string("0123456789abcdef"[c&15])))
+		}
+	}
+	return b.String()
+}
+
+// PendingUpload is a presigned PUT the client uploads a large file to.
+type PendingUpload struct {
+	ID        string    `json:"upload_id"`
+	URL       string    `json:"upload_url"`
+	Method    string    `json:"method"`
+	ExpiresAt time.Time `json:"expires_at"`
+	MaxBytes  int64     `json:"max_bytes"`
+}
+
+// BeginUpload hands out a presigned PUT for a file on a task; the
+// attachment exists once ConfirmUpload has checked the bytes.
+func (s *Service) BeginUpload(ctx context.Context, taskID, name string, size int64) (*PendingUpload, error) {
+	p, bucket, ok := s.presigner()
+	if !ok {
+		return nil, crm.Errorf(crm.EVALIDATION, "this installation takes files through the API only")
+	}
+	t, err := s.table(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := s.load(ctx, t, taskID); err != nil {
+		return nil, err
+	}
+	if size <= 0 || size > MaxPresignedBytes {
+		return nil, invalid("size", "must be more than 0 and at most 200 MB")
+	}
+	now := s.now()
+	a := &crm.TaskAttachment{ID: ids.New(), TaskID: taskID, Name: cleanName(name), UploadedBy: subject(ctx), CreatedAt: now}
+	a.BlobKey = blobKey(ctx, taskID, a.ID)
+	req, err := p.PresignPutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &a.BlobKey}, s3.WithPresignExpires(presignTTL))
+	if err != nil {
+		return nil, crm.Wrap(err, "presign put")
+	}
+	it, err := attachItem(a)
+	if err != nil {
+		return nil, err
+	}
+	it["pending"] = store.AV("1")
+	it["declared_size"] = store.AV(size)
+	it[store.TTL] = store.AV(now.Add(presignTTL + time.Hour).Unix())
+	if err := t.Put(ctx, it, store.NotExists()); err != nil {
+		return nil, err
+	}
+	return &PendingUpload{ID: a.ID, URL: req.URL, Method: http.MethodPut, ExpiresAt: now.Add(presignTTL), MaxBytes: size}, nil
+}
+
+// ConfirmUpload checks the uploaded bytes (type sniffed from them, size at
+// most the declared one) and records the attachment.
+func (s *Service) ConfirmUpload(ctx context.Context, taskID, uploadID, description string) (*crm.TaskAttachment, error) {
+	b, ok := s.Blob.(*blob.S3)
+	if !ok {
+		return nil, attachmentMissing()
+	}
+	t, err := s.table(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ids.Valid(taskID) || !ids.Valid(uploadID) {
+		return nil, attachmentMissing()
+	}
+	it, err := store.GetOr(ctx, t, attachKey(taskID, uploadID), attachmentMissing)
+	if err != nil {
+		return nil, err
+	}
+	if store.Str(it, "pending") == "" {
+		return nil, &crm.Error{Code: crm.ECONFLICT, Message: "the upload is already confirmed"}
+	}
+	a, err := attachFromItem(it)
+	if err != nil {
+		return nil, err
+	}
+	if a.UploadedBy != subject(ctx) {
+		return nil, forbidden("only who began an upload may confirm it")
+	}
+	rng := "bytes=0-511"
+	out, err := b.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.Bucket, Key: &a.BlobKey, Range: &rng})
+	if err != nil {
+		return nil, invalid("upload_id", "nothing was uploaded to the URL yet")
+	}
+	head, _ := io.ReadAll(io.LimitReader(out.Body, 512))
+	out.Body.Close()
+	size := int64(len(head))
+	if cr := aws.ToString(out.ContentRange); strings.Contains(cr, "/") {
+		var n int64
+		for _, c := range cr[strings.LastIndexByte(cr, '/')+1:] {
+			if c < '0' || c > '9' {
+				n = -1
+				break
+			}
+			n = n*10 + int64(c-'0')
+		}
+		if n >= 0 {
+			size = n
+		}
+	}
+	if size == 0 || size > store.Int(it, "declared_size") {
+		s.Blob.Delete(ctx, a.BlobKey)
+		t.Delete(ctx, attachKey(taskID, uploadID))
+		return nil, invalid("file", "the uploaded file is empty or larger than declared")
+	}
+	a.Size, a.ContentType, a.Description = size, sniff(head), strings.TrimSpace(description)
+	a.CreatedAt = s.now()
+	if err := s.recordAttachment(ctx, t, a, store.AttrExists("pending")); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
