@@ -7,7 +7,7 @@ package sales
 //	by type         GSI2PK=ACTIVITIES#TYPE#<type>  GSI2SK=<when>#<id>
 //	by owner        GSI3PK=ACTIVITIES#OWNER#<id>   GSI3SK=<when>#<id>
 //	copies          PK=CUSTOMER#<id> | DEAL#<id> | CONTACT#<id>   SK=ACTIVITY#<id>  (attributes and view)
-//	rollup          PK=ROLLUP#ACTIVITIES           SK=<UTC day>   h<HH> = activities created in that hour
+//	rollup          PK=ROLLUP#DAY                  SK=<UTC day>   ah<HH> = activities created in that hour (the sales rollup's item)
 
 import (
 	"context"
@@ -411,8 +411,8 @@ func (s *Service) activityOps(ctx context.Context, t store.Table, old, a *crm.Ac
 			Cond: []store.Cond{store.Exists()}}))
 	}
 	if old == nil && a != nil {
-		ops = append(ops, store.UpdateOp(store.Update{Key: store.Key{PK: "ROLLUP#ACTIVITIES", SK: now.Format("2006-01-02")},
-			Add: map[string]int64{"h" + now.Format("15"): 1, "total": 1}}))
+		ops = append(ops, store.UpdateOp(store.Update{Key: store.Key{PK: dayRollupPK, SK: now.Format("2006-01-02")},
+			Add: map[string]int64{"ah" + now.Format("15"): 1, "activities": 1}}))
 	}
 	ops = append(ops, search.Ops(activityKind, cur.ID, oldTokens, tokens)...)
 	ops = append(ops, outbox.Op(ctx, event, map[string]any{"activity": ActivitySummary(cur, time.UTC)}))
@@ -749,26 +749,32 @@ func (s *Service) activitiesInMemory(ctx context.Context, t store.Table, f Activ
 }
 
 // ActivitiesToday counts the activities created in [from, to): the hourly
-// rollups of the UTC days it covers (one query of at most two items for a
-// day in any time zone).
+// figures of the daily rollups it covers (one query of at most two items
+// for a day in any time zone).
 func (s *Service) ActivitiesToday(ctx context.Context, from, to time.Time) (int64, error) {
 	t, err := s.Tables.TenantTable(ctx)
 	if err != nil {
 		return 0, err
 	}
-	return hourlySum(ctx, t, "ROLLUP#ACTIVITIES", from, to, "h")
+	return hourlySum(ctx, t, dayRollupPK, from, to, "ah")
 }
 
 // hourlySum adds the h<HH> attributes of daily rollup items for the hours
 // in [from, to).
 func hourlySum(ctx context.Context, t store.Table, pk string, from, to time.Time, prefix string) (int64, error) {
 	from, to = from.UTC(), to.UTC()
-	p, err := t.Query(ctx, store.Query{PK: pk, SK: store.SKBetweenOf(from.Format("2006-01-02"), to.Format("2006-01-02"))})
+	p, err := t.Query(ctx, store.Query{PK: pk, SK: store.SKBetweenOf(from.Format("2006-01-02"), to.Add(-time.Nanosecond).Format("2006-01-02"))})
 	if err != nil {
 		return 0, err
 	}
+	return sumHours(p.Items, from, to, prefix), nil
+}
+
+// sumHours adds the <prefix><HH> attributes of daily rollup items for the
+// hours in [from, to).
+func sumHours(items []store.Item, from, to time.Time, prefix string) int64 {
 	var n int64
-	for _, it := range p.Items {
+	for _, it := range items {
 		day, err := time.Parse("2006-01-02", store.Str(it, store.SK))
 		if err != nil {
 			continue
@@ -780,7 +786,7 @@ func hourlySum(ctx context.Context, t store.Table, pk string, from, to time.Time
 			}
 		}
 	}
-	return n, nil
+	return n
 }
 
 // Exists answers ENOTFOUND unless the customer, contact or deal (by the

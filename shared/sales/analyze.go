@@ -185,7 +185,7 @@ func (s *Service) Analyze(ctx context.Context, from, to time.Time, monthly bool)
 	}
 	a := &Analysis{From: from, To: to, Revenue: Amounts{}, Days: int(to.Sub(from) / (24 * time.Hour))}
 	last := to.Add(-time.Nanosecond)
-	p, err := t.Query(ctx, store.Query{PK: salesRollupPK, SK: store.SKBetweenOf(from.Format("2006-01-02"), last.Format("2006-01-02"))})
+	p, err := t.Query(ctx, store.Query{PK: dayRollupPK, SK: store.SKBetweenOf(from.Format("2006-01-02"), last.Format("2006-01-02"))})
 	if err != nil {
 		return nil, err
 	}
@@ -307,8 +307,8 @@ func unhex(h string) string {
 }
 
 // Today is the completed sales and logged activities of [from, to) (the
-// caller's day), from the hourly figures of at most two daily rollups
-// each.
+// caller's day), from the hourly figures of at most two daily rollup items
+// (one query).
 type Today struct {
 	Sales      int64
 	Revenue    Amounts
@@ -323,7 +323,7 @@ func (s *Service) TodayFigures(ctx context.Context, from, to time.Time) (*Today,
 	}
 	from, to = from.UTC(), to.UTC()
 	out := &Today{Revenue: Amounts{}}
-	p, err := t.Query(ctx, store.Query{PK: salesRollupPK, SK: store.SKBetweenOf(from.Format("2006-01-02"), to.Add(-time.Nanosecond).Format("2006-01-02"))})
+	p, err := t.Query(ctx, store.Query{PK: dayRollupPK, SK: store.SKBetweenOf(from.Format("2006-01-02"), to.Add(-time.Nanosecond).Format("2006-01-02"))})
 	if err != nil {
 		return nil, err
 	}
@@ -347,9 +347,8 @@ func (s *Service) TodayFigures(ctx context.Context, from, to time.Time) (*Today,
 		}
 	}
 	out.Revenue = nonZero(out.Revenue)
-	if out.Activities, err = hourlySum(ctx, t, "ROLLUP#ACTIVITIES", from, to, "h"); err != nil {
-		return nil, err
-	}
+	// Activities keep their hourly counts on the same items (ah<HH>).
+	out.Activities = sumHours(p.Items, from, to, "ah")
 	return out, nil
 }
 

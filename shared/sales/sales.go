@@ -8,7 +8,7 @@ package sales
 //	by customer     GSI3PK=SALES#CUSTOMER#<id>   GSI3SK=<date>#<id>
 //	by salesperson  GSI4PK=SALES#SP#<user id>    GSI4SK=<date>#<id>
 //	by amount       GSI5PK=SALES#AMOUNT#<cur>    GSI5SK=<19-digit total>#<id>
-//	daily rollup    PK=ROLLUP#SALES              SK=<UTC day>  completed sales of the day: n, rev_<cur>,
+//	daily rollup    PK=ROLLUP#DAY                SK=<UTC day>  completed sales of the day: n, rev_<cur>,
 //	                hn<HH>, hr<HH>_<cur>, by product p_<id>_q / p_<id>_<cur>, customer c_<id>_…, salesperson s_<id>_…
 
 import (
@@ -36,7 +36,9 @@ const (
 	salesPK       = "SALES"
 	paymentPrefix = "PAYMENT#"
 	saleKind      = "sale"
-	salesRollupPK = "ROLLUP#SALES"
+	// dayRollupPK holds one item per UTC day: the completed sales and
+	// the activities logged that day.
+	dayRollupPK = "ROLLUP#DAY"
 	// MaxSaleLines bounds a sale's lines (its item stays far below 400 KB).
 	MaxSaleLines = 1000
 )
@@ -192,7 +194,7 @@ func rollupDelta(s *Sale, n int64) map[string]int64 {
 func hexID(id string) string { return strings.ReplaceAll(id, "-", "") }
 
 func rollupKey(s *Sale) store.Key {
-	return store.Key{PK: salesRollupPK, SK: s.SaleDate.UTC().Format("2006-01-02")}
+	return store.Key{PK: dayRollupPK, SK: s.SaleDate.UTC().Format("2006-01-02")}
 }
 
 // rollupNames keeps the names the analysis shows next to ids.

@@ -61,6 +61,9 @@ func TestAggregatesReadTheSameAtAnySize(t *testing.T) {
 		loadDealsAndSales(t, e, n)
 		for _, p := range flatEndpoints {
 			read[p] = append(read[p], itemsRead(t, e, tok, p))
+			if l := e.LastRequestLog(); l["store_reads"] != float64(1) {
+				t.Errorf("%s: %v read round trips", p, l["store_reads"])
+			}
 		}
 		if a := e.Do("GET", flatEndpoints[1], tok, nil).Data(); a["total_sales"].(float64) < float64(n)*0.85 {
 			t.Fatalf("analysis of %d sales: %v", n, a["total_sales"])
