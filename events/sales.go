@@ -5,10 +5,10 @@ package events
 const (
 	PipelineCreated         = "pipeline.created"
 	PipelineUpdated         = "pipeline.updated"
-	PipelineDeleted         = "pipeline.deleted"         // pipeline_id, moved_to
-	PipelineStageAdded      = "pipeline.stage_added"     // pipeline_id, stage
-	PipelineStageUpdated    = "pipeline.stage_updated"   // pipeline_id, stage
-	PipelineStageDeleted    = "pipeline.stage_deleted"   // pipeline_id, stage_id, moved_to
+	PipelineDeleted         = "pipeline.deleted"          // pipeline_id, moved_to
+	PipelineStageAdded      = "pipeline.stage_added"      // pipeline_id, stage
+	PipelineStageUpdated    = "pipeline.stage_updated"    // pipeline_id, stage
+	PipelineStageDeleted    = "pipeline.stage_deleted"    // pipeline_id, stage_id, moved_to
 	PipelineStagesReordered = "pipeline.stages_reordered" // pipeline_id, order
 
 	DealCreated      = "deal.created"
