@@ -256,7 +256,7 @@ func (s *Service) resolveRelated(ctx context.Context, t store.Table, a *crm.Acti
 	var keys []store.Key
 	for _, r := range []struct {
 		field, id, old string
-		key   func(string) store.Key
+		key            func(string) store.Key
 	}{{"customer_id", customer, a.CustomerID, customers.CustomerKey}, {"contact_id", contact, a.ContactID, customers.ContactKey}, {"deal_id", deal, a.DealID, dealKey}} {
 		if r.id == "" || r.id == r.old {
 			continue

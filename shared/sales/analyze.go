@@ -146,10 +146,10 @@ type Amounts map[string]int64
 
 // Breakdown is one product's, customer's or salesperson's share.
 type Breakdown struct {
-	ID       string
-	Name     string
-	Count    int64 // sales (customers, salespeople) or units (products)
-	Revenue  Amounts
+	ID      string
+	Name    string
+	Count   int64 // sales (customers, salespeople) or units (products)
+	Revenue Amounts
 }
 
 // TrendPoint is one day's (or month's) completed sales.

@@ -31,14 +31,16 @@ const (
 	maxDealWords  = 30
 )
 
-func dealKey(id string) store.Key             { return store.Key{PK: "DEAL#" + id, SK: dealSK} }
-func historyKey(dealID, id string) store.Key  { return store.Key{PK: "DEAL#" + dealID, SK: historyPrefix + id} }
+func dealKey(id string) store.Key { return store.Key{PK: "DEAL#" + id, SK: dealSK} }
+func historyKey(dealID, id string) store.Key {
+	return store.Key{PK: "DEAL#" + dealID, SK: historyPrefix + id}
+}
 func customerDealKey(customerID, id string) store.Key {
 	return store.Key{PK: customers.CustomerKey(customerID).PK, SK: "DEAL#" + id}
 }
-func dealCounterKey() store.Key { return store.Key{PK: "COUNTER#DEALS", SK: "STATS"} }
-func stagePK(stageID string) string  { return dealsPK + "#STAGE#" + stageID }
-func ownerPK(owner string) string    { return dealsPK + "#OWNER#" + owner }
+func dealCounterKey() store.Key     { return store.Key{PK: "COUNTER#DEALS", SK: "STATS"} }
+func stagePK(stageID string) string { return dealsPK + "#STAGE#" + stageID }
+func ownerPK(owner string) string   { return dealsPK + "#OWNER#" + owner }
 
 // DealKey is a deal's item, for batch reads that mix kinds (global search).
 func DealKey(id string) store.Key { return dealKey(id) }
@@ -159,11 +161,11 @@ func DealSummary(d *crm.Deal, loc *time.Location) map[string]any {
 	m := map[string]any{
 		"id": d.ID, "title": d.Title, "name": d.Title, "value": money.FromMinor(d.ValueMinor, d.Currency), "currency": d.Currency,
 		"status": d.Status, "probability": d.Probability, "pipeline_id": d.PipelineID, "stage_id": d.StageID,
-		"stage":             map[string]any{"id": d.StageID, "name": d.StageName, "position": d.StagePosition},
-		"stage_name":        d.StageName,
+		"stage":               map[string]any{"id": d.StageID, "name": d.StageName, "position": d.StagePosition},
+		"stage_name":          d.StageName,
 		"expected_close_date": d.ExpectedCloseDate, "end_date": d.ExpectedCloseDate,
 		"expected_close_date_jalali": DateJalali(d.ExpectedCloseDate),
-		"owner_id": d.OwnerID, "customer_id": d.CustomerID,
+		"owner_id":                   d.OwnerID, "customer_id": d.CustomerID,
 		"created_at": d.CreatedAt, "created_at_jalali": jalali.Format(d.CreatedAt, loc),
 	}
 	return m

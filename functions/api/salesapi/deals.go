@@ -321,13 +321,13 @@ func registerCustomerDeals(s *httpapi.Server, svc *sales.Service) {
 
 // CustomerPipeline is Rabin's customer pipeline.
 type CustomerPipeline struct {
-	CustomerID   string      `json:"customer_id"`
-	CustomerName string      `json:"customer_name"`
+	CustomerID   string       `json:"customer_id"`
+	CustomerName string       `json:"customer_name"`
 	Pipeline     *httpapi.Ref `json:"pipeline"`
-	Stages       []StageView `json:"stages"`
-	CurrentStage *StageView  `json:"current_stage"`
-	Progress     int         `json:"progress" doc:"Percent of the way through the stages"`
-	Deals        []DealView  `json:"deals"`
+	Stages       []StageView  `json:"stages"`
+	CurrentStage *StageView   `json:"current_stage"`
+	Progress     int          `json:"progress" doc:"Percent of the way through the stages"`
+	Deals        []DealView   `json:"deals"`
 }
 
 // customerPipeline shows the pipeline of the customer's most advanced open
