@@ -31,7 +31,7 @@ func newFunctions(st awscdk.Stack, p *Props, d *data, s *secrets, docs *document
 		env := map[string]*string{"PAYVAND_STAGE": jsii.String(p.Stage), "PAYVAND_STORE": jsii.String("dynamodb")}
 		fn := awslambda.NewFunction(st, id(spec.Name, "fn"), &awslambda.FunctionProps{
 			FunctionName:  jsii.String(p.Name(spec.Name)),
-			Description:   jsii.String("Payvand " + spec.Name + " (" + strings.Join(spec.Prefixes, " ") + ")"),
+			Description:   jsii.String(description(spec)),
 			Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
 			Architecture:  awslambda.Architecture_ARM_64(),
 			Handler:       jsii.String("bootstrap"),
@@ -99,4 +99,14 @@ func grant(st awscdk.Stack, p *Props, fn awslambda.Function, resource string, en
 	default:
 		must(false, "manifest resource %q has no grant in the stack", resource)
 	}
+}
+
+// description names the function and its prefixes within Lambda's 256
+// characters (a group with many prefixes lists as many as fit).
+func description(spec manifest.Function) string {
+	d := "Payvand " + spec.Name + " (" + strings.Join(spec.Prefixes, " ") + ")"
+	if r := []rune(d); len(r) > 256 {
+		d = string(r[:254]) + "…)"
+	}
+	return d
 }
