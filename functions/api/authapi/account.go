@@ -117,8 +117,11 @@ func registerAccount(s *httpapi.Server, d Deps) {
 
 	httpapi.Register(s, httpapi.Route{Method: http.MethodPost, Path: "/api/auth/accept-invitation", ID: "accept-invitation", Tags: tags,
 		Realm: httpapi.Public, RateClass: "forgot",
-		Summary: "Choose the first password with the token of an invitation link (${AppURL}/accept-invitation?token=…&tenant=<key>&email=…); " +
-			"the link works once, for 72 hours, and a re-sent invitation replaces it. The same as reset-password without the email."},
+		Summary: "Choose the first password with the token of an invitation link",
+		Description: "An invitation email (new user, new organization's CEO, re-sent invitation) links to " +
+			"`${AppURL}/accept-invitation?token=…&tenant=<key>&email=…`; the SPA posts that token here with the chosen password. " +
+			"The link works once, for 72 hours, and a re-sent invitation replaces it; afterwards log in with the password. " +
+			"The same as reset-password, without the email."},
 		func(ctx context.Context, in *AcceptInput) (*httpapi.Body[any], error) {
 			b := in.Body
 			email := users.NormalizeEmail(b.Email)

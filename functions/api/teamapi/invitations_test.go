@@ -83,3 +83,32 @@ func TestInvitationLinkExpiresAfter72Hours(t *testing.T) {
 			"password": "Chosen-pass-77", "password_confirmation": "Chosen-pass-77"}).Want(t, c.status)
 	}
 }
+
+func TestResendInvitationReplacesTheLink(t *testing.T) {
+	e := apitest.New(t)
+	tokens, _ := seedRoles(t, e, "alpha")
+	ceo := tokens["ceo"]
+	id := e.Do("POST", "/api/users", ceo, map[string]any{"name": "Nima Rad", "email": "nima@alpha.test", "role": "sales"}).Want(t, 201).Data()["id"].(string)
+	_, first := invitationTo(t, e, "nima@alpha.test")
+
+	// A re-send needs the right to add users; each one replaces the link.
+	e.Do("POST", "/api/users/"+id+"/resend-invitation", tokens["employee"], nil).Want(t, 403)
+	e.Do("POST", "/api/users/"+id+"/resend-invitation", tokens["manager"], nil).Want(t, 200)
+	_, second := invitationTo(t, e, "nima@alpha.test")
+	e.Do("POST", "/api/tenant/users/"+id+"/resend-invitation", ceo, nil).Want(t, 200)
+	m, third := invitationTo(t, e, "nima@alpha.test")
+	if first == second || second == third {
+		t.Fatal("a re-sent invitation reuses the token")
+	}
+	if strings.Contains(strings.ToLower(m.Text), "password:") {
+		t.Fatalf("the re-sent invitation carries a password: %s", m.Text)
+	}
+	accept := func(token string) map[string]string {
+		return map[string]string{"token": token, "password": "Chosen-pass-77", "password_confirmation": "Chosen-pass-77"}
+	}
+	e.Do("POST", "/api/auth/accept-invitation", "", accept(first)).Want(t, 422)
+	e.Do("POST", "/api/auth/accept-invitation", "", accept(second)).Want(t, 422)
+	e.Do("POST", "/api/auth/accept-invitation", "", accept(third)).Want(t, 200)
+	e.Do("POST", "/api/tenant/auth/login", "", map[string]string{"tenant_key": "alpha", "email": "nima@alpha.test", "password": "Chosen-pass-77"}).Want(t, 200)
+	e.Do("POST", "/api/users/does-not-exist/resend-invitation", ceo, nil).Want(t, 404)
+}

@@ -12,6 +12,8 @@ func Register(s *httpapi.Server, d Deps) {
 	registerSelf(s, d) // before /api/users/{id}: literal paths win anyway
 	registerUsers(s, d, "/api/users", "users")
 	registerUsers(s, d, "/api/tenant/users", "tenant-users")
+	registerInvitations(s, d, "/api/users", "users")
+	registerInvitations(s, d, "/api/tenant/users", "tenant-users")
 	registerPermissions(s, d)
 	registerOrganization(s, d)
 }
