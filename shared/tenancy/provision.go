@@ -70,6 +70,9 @@ func (c *ControlPlane) Provision(ctx context.Context, n NewTenant) (*Tenant, *us
 	u, err := c.provisionRest(ctx, n, t)
 	if err != nil {
 		// Undo what was made so the key can be used again; best effort.
+		if c.Streams != nil {
+			c.Streams.Detach(ctx, t.Table)
+		}
 		c.DB.DeleteTable(ctx, t.Table)
 		c.Table.Delete(ctx, tenantKey(n.Key))
 		return nil, nil, err
@@ -81,6 +84,11 @@ func (c *ControlPlane) Provision(ctx context.Context, n NewTenant) (*Tenant, *us
 func (c *ControlPlane) provisionRest(ctx context.Context, n NewTenant, t *Tenant) (*users.User, error) {
 	if err := c.DB.CreateTable(ctx, t.Table); err != nil && crm.ErrorCode(err) != crm.ECONFLICT {
 		return nil, crm.Wrap(err, "create tenant table")
+	}
+	if c.Streams != nil {
+		if err := c.Streams.Attach(ctx, t.Table); err != nil {
+			return nil, crm.Wrap(err, "connect the tenant table to the event relay")
+		}
 	}
 	hash := n.AdminPasswordHash
 	if hash == "" {

@@ -72,11 +72,21 @@ var validKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(
 // ValidTenantKey reports whether key can name a tenant (and its table).
 func ValidTenantKey(key string) bool { return validKey().MatchString(key) }
 
+// StreamWiring attaches and detaches a tenant table's stream (DESIGN §7).
+type StreamWiring interface {
+	Attach(ctx context.Context, table string) error
+	Detach(ctx context.Context, table string) error
+}
+
 // ControlPlane reads and writes the control-plane table.
 type ControlPlane struct {
 	DB          store.DB
 	Table       store.Table
 	TablePrefix string // tenant tables are named TablePrefix + tenant key
+	// Streams connects a new tenant table's stream to the event relay and
+	// disconnects it before the table is purged; nil where no relay reads
+	// streams (the local runner's relay runs in-process).
+	Streams StreamWiring
 
 	tenants ttlCache[*Tenant]     // for Gate, by tenant key
 	users   ttlCache[*users.User] // for Gate, by tenant key + user id

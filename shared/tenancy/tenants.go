@@ -163,6 +163,11 @@ func (c *ControlPlane) PurgeDue(ctx context.Context, now time.Time) ([]string, e
 		if t.DeleteAfter == nil || t.DeleteAfter.After(now) || t.Status != StatusInactive {
 			continue
 		}
+		if c.Streams != nil {
+			if err := c.Streams.Detach(ctx, t.Table); err != nil {
+				return purged, err
+			}
+		}
 		if err := c.DB.DeleteTable(ctx, t.Table); err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
 			return purged, err
 		}

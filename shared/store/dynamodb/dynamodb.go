@@ -84,6 +84,9 @@ func (d *DB) CreateTable(ctx context.Context, name string) error {
 		AttributeDefinitions:   attrs,
 		KeySchema:              []types.KeySchemaElement{{AttributeName: aws.String(store.PK), KeyType: types.KeyTypeHash}, {AttributeName: aws.String(store.SK), KeyType: types.KeyTypeRange}},
 		GlobalSecondaryIndexes: gsis,
+		// The event relay reads each table's outbox from its stream
+		// (DESIGN §7); the new image is all it needs.
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage},
 	})
 	if err != nil {
 		return translate(err)

@@ -1,0 +1,96 @@
+package events
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Entry describes one detail type: who writes it and a sample of its data.
+type Entry struct {
+	Type   string
+	About  string
+	Sample string // the envelope's data member
+}
+
+// Catalogue lists every detail type written to an outbox anywhere in the
+// code (TestCatalogueCoversTheCode keeps it so), with a sample.
+var Catalogue = []Entry{
+	{"customer.created", "a customer was created", `{"customer":{"id":"0198c1d2-0000-7000-8000-000000000001","name":"Acme","status":"active"}}`},
+	{"customer.updated", "a customer changed", `{"customer":{"id":"0198c1d2-0000-7000-8000-000000000001","name":"Acme","status":"inactive"},"previous_status":"active"}`},
+	{"customer.deleted", "a customer was deleted", `{"customer_id":"0198c1d2-0000-7000-8000-000000000001"}`},
+	{"contact.created", "a contact was created", `{"contact":{"id":"0198c1d2-0000-7000-8000-000000000002","first_name":"Sara"}}`},
+	{"contact.updated", "a contact changed", `{"contact":{"id":"0198c1d2-0000-7000-8000-000000000002","first_name":"Sara"}}`},
+	{"contact.deleted", "a contact was deleted", `{"contact_id":"0198c1d2-0000-7000-8000-000000000002"}`},
+	{"product.created", "a product was created", `{"product":{"id":"p1","name":"Widget","quantity":4}}`},
+	{"product.updated", "a product changed", `{"product":{"id":"p1","name":"Widget","quantity":4}}`},
+	{"product.stock_changed", "a product's stock changed", `{"product":{"id":"p1","name":"Widget","quantity":3}}`},
+	{"product.deleted", "a product was deleted", `{"product_id":"p1"}`},
+	{"import.progress", "an import job moved on; status completed or failed ends it", `{"job_id":"j1","status":"completed","processed":120,"total":120}`},
+	{"task.created", "a task was created", `{"task":{"id":"t1","title":"Call Acme","status":"not_started","priority":"high","due_date":"2026-12-01","assignee_ids":["u2"],"created_by":"u1","parent_id":"","department_id":"d1"}}`},
+	{"task.updated", "a task changed", `{"task":{"id":"t1","title":"Call Acme","status":"in_progress","priority":"high","due_date":"2026-12-01","assignee_ids":["u2"],"created_by":"u1","parent_id":"","department_id":"d1"}}`},
+	{"task.deleted", "a task was deleted", `{"task_id":"t1","title":"Call Acme","parent_id":""}`},
+	{"task.assigned", "a task's assignees changed; added are the new ones", `{"task_id":"t1","title":"Call Acme","assignees":["u2","u3"],"added":["u3"]}`},
+	{"task.status_changed", "a task's status changed", `{"task_id":"t1","title":"Call Acme","from":"in_progress","to":"completed","completion_note":"done","assignees":["u2"]}`},
+	{"task.commented", "a comment was added; mentions are user ids", `{"task_id":"t1","comment_id":"c1","author_id":"u1","mentions":["u2"],"body":"@sara please call"}`},
+	{"task.comment_updated", "a comment was edited; new_mentions are the added ones", `{"task_id":"t1","comment_id":"c1","mentions":["u2","u3"],"new_mentions":["u3"]}`},
+	{"task.comment_deleted", "a comment was deleted", `{"task_id":"t1","comment_id":"c1"}`},
+	{"task.time_logged", "time was logged on a task", `{"task_id":"t1","entry_id":"e1","user_id":"u2","hours":1.5,"date":"2026-11-28"}`},
+	{"task.time_updated", "a time entry changed", `{"task_id":"t1","entry_id":"e1","hours":2}`},
+	{"task.time_deleted", "a time entry was deleted", `{"task_id":"t1","entry_id":"e1"}`},
+	{"task.attachment_added", "a file was attached to a task", `{"task_id":"t1","attachment_id":"a1","name":"brief.pdf","size":48213}`},
+	{"task.attachment_deleted", "a task's file was deleted", `{"task_id":"t1","attachment_id":"a1"}`},
+	{"label.created", "a label was created", `{"label":{"id":"l1","name":"urgent","color":"#ff0000"}}`},
+	{"label.updated", "a label changed", `{"label":{"id":"l1","name":"urgent","color":"#ff0000"}}`},
+	{"label.deleted", "a label was deleted", `{"label_id":"l1"}`},
+	{"department.created", "a department was created", `{"department":{"id":"d1","name":"Sales"}}`},
+	{"department.updated", "a department changed", `{"department":{"id":"d1","name":"Sales"}}`},
+	{"department.deleted", "a department was deleted; its people moved", `{"department_id":"d1","moved_to":"d2"}`},
+	{"position.created", "a position was created", `{"position":{"id":"p1","name":"Manager"}}`},
+	{"position.updated", "a position changed", `{"position":{"id":"p1","name":"Manager"}}`},
+	{"position.deleted", "a position was deleted", `{"position_id":"p1"}`},
+	{"pipeline.created", "a pipeline was created", `{"pipeline":{"id":"pl1","name":"Sales","stages":[{"id":"s1","name":"Lead"}]}}`},
+	{"pipeline.updated", "a pipeline changed", `{"pipeline":{"id":"pl1","name":"Sales"}}`},
+	{"pipeline.deleted", "a pipeline was deleted; its deals moved", `{"pipeline_id":"pl1","moved_to":"pl2"}`},
+	{"pipeline.stage_added", "a stage was added", `{"pipeline_id":"pl1","stage":{"id":"s2","name":"Proposal"}}`},
+	{"pipeline.stage_updated", "a stage changed", `{"pipeline_id":"pl1","stage":{"id":"s2","name":"Proposal"}}`},
+	{"pipeline.stage_deleted", "a stage was deleted; its deals moved", `{"pipeline_id":"pl1","stage_id":"s2","moved_to":"s1"}`},
+	{"pipeline.stages_reordered", "the stages were reordered", `{"pipeline_id":"pl1","order":["s2","s1"]}`},
+	{"deal.created", "a deal was created", `{"deal":{"id":"dl1","title":"Big order","owner_id":"u1","stage_id":"s1","status":"open"}}`},
+	{"deal.updated", "a deal changed", `{"deal":{"id":"dl1","title":"Big order","owner_id":"u1","stage_id":"s1","status":"open"}}`},
+	{"deal.stage_changed", "a deal moved to another stage", `{"deal":{"id":"dl1","title":"Big order","owner_id":"u1","stage_id":"s2","status":"open"},"from_stage":"s1","to_stage":"s2"}`},
+	{"deal.won", "a deal was won", `{"deal":{"id":"dl1","title":"Big order","owner_id":"u1","status":"won"}}`},
+	{"deal.lost", "a deal was lost", `{"deal":{"id":"dl1","title":"Big order","owner_id":"u1","status":"lost"}}`},
+	{"deal.reopened", "a won or lost deal was reopened", `{"deal":{"id":"dl1","title":"Big order","owner_id":"u1","status":"open"}}`},
+	{"deal.deleted", "a deal was deleted", `{"deal_id":"dl1"}`},
+	{"activity.created", "an activity was created", `{"activity":{"id":"ac1","type":"call","subject":"Intro call"}}`},
+	{"activity.updated", "an activity changed", `{"activity":{"id":"ac1","type":"call","subject":"Intro call"}}`},
+	{"activity.completed", "an activity was completed", `{"activity":{"id":"ac1","type":"call","completed":true}}`},
+	{"activity.deleted", "an activity was deleted", `{"activity":{"id":"ac1"}}`},
+	{"sale.created", "a sale was recorded", `{"sale_id":"sl1","status":"pending","total_minor":1250000,"currency":"IRR","customer_id":"c1"}`},
+	{"sale.updated", "a sale changed", `{"sale_id":"sl1","status":"pending","total_minor":1250000,"currency":"IRR","customer_id":"c1"}`},
+	{"sale.payment_recorded", "a payment was recorded", `{"sale_id":"sl1","status":"pending","total_minor":1250000,"currency":"IRR","customer_id":"c1"}`},
+	{"sale.pending", "a sale went back to pending", `{"sale_id":"sl1","from":"cancelled","to":"pending"}`},
+	{"sale.completed", "a sale was completed", `{"sale_id":"sl1","total_minor":1250000,"currency":"IRR"}`},
+	{"sale.cancelled", "a sale was cancelled", `{"sale_id":"sl1","from":"completed","to":"cancelled"}`},
+	{"sale.refunded", "a sale was refunded", `{"sale_id":"sl1","from":"completed","to":"refunded"}`},
+	{"sale.deleted", "a sale was deleted", `{"sale_id":"sl1"}`},
+	{"notification.created", "the notifier wrote a notification (real-time pushes it as notification.new)", `{"notification":{"id":"n1","user_id":"u2","type":"task_assigned","title":"New task: Call Acme","data":{"task_id":"t1"},"read":false,"created_at":"2026-11-28T06:00:00Z"}}`},
+	{"backup.finished", "a tenant backup ended (no writer yet: the backup function is to come)", `{"backup_id":"b1","status":"completed","requested_by":"u1"}`},
+}
+
+// Lookup returns the catalogue entry of a type.
+func Lookup(t string) (Entry, bool) {
+	for _, e := range Catalogue {
+		if e.Type == t {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
+// SampleEnvelope is the whole envelope of an entry, as consumers get it.
+func (e Entry) SampleEnvelope() []byte {
+	b, _ := json.Marshal(Envelope{ID: "0198c1d2-0000-7000-8000-00000000e001", Type: e.Type, Version: 1, Tenant: "acme", Actor: "u1",
+		OccurredAt: time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC), Data: json.RawMessage(e.Sample)})
+	return b
+}

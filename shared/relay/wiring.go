@@ -1,0 +1,185 @@
+package relay
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"payvand.dev/shared/awssign"
+)
+
+// Wiring connects tenant tables' streams to the relay Lambda by signed
+// requests (the Lambda and DynamoDB SDK clients would weigh on every
+// function that provisions tenants). It implements tenancy.StreamWiring.
+type Wiring struct {
+	AWS      aws.Config
+	Function string // the relay function's name or ARN
+}
+
+// outboxFilter lets only new outbox records invoke the relay: a tenant
+// table's other writes never cost an invocation.
+const outboxFilter = `{"eventName":["INSERT"],"dynamodb":{"Keys":{"PK":{"S":["OUTBOX"]}}}}`
+
+// StreamARN returns the table's stream, enabling it (NEW_IMAGE) on a
+// table made before streams were (the backfill).
+func (w *Wiring) StreamARN(ctx context.Context, table string) (string, error) {
+	for i := 0; ; i++ {
+		var out struct {
+			Table struct {
+				LatestStreamArn     string
+				StreamSpecification *struct{ StreamEnabled bool }
+			}
+		}
+		if err := w.dynamo(ctx, "DescribeTable", map[string]any{"TableName": table}, &out); err != nil {
+			return "", err
+		}
+		if out.Table.LatestStreamArn != "" && out.Table.StreamSpecification != nil && out.Table.StreamSpecification.StreamEnabled {
+			return out.Table.LatestStreamArn, nil
+		}
+		if i == 0 {
+			err := w.dynamo(ctx, "UpdateTable", map[string]any{"TableName": table,
+				"StreamSpecification": map[string]any{"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"}}, nil)
+			if err != nil {
+				return "", fmt.Errorf("enable the stream of %s: %w", table, err)
+			}
+		}
+		if i > 60 {
+			return "", fmt.Errorf("the stream of %s did not appear", table)
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// Attach makes the event source mapping of the table's stream (once).
+func (w *Wiring) Attach(ctx context.Context, table string) error {
+	arn, err := w.StreamARN(ctx, table)
+	if err != nil {
+		return err
+	}
+	if ms, err := w.mappings(ctx, arn); err != nil {
+		return err
+	} else if len(ms) > 0 {
+		return nil
+	}
+	body := map[string]any{
+		"EventSourceArn": arn, "FunctionName": w.Function, "Enabled": true,
+		// From the stream's start: records written between the table's
+		// creation and this mapping are relayed too.
+		"StartingPosition": "TRIM_HORIZON", "BatchSize": 100, "MaximumBatchingWindowInSeconds": 0,
+		"FunctionResponseTypes":      []string{"ReportBatchItemFailures"},
+		"BisectBatchOnFunctionError": true,
+		"MaximumRetryAttempts":       -1, // until the record leaves the stream (24 h); nothing is skipped
+		"FilterCriteria":             map[string]any{"Filters": []map[string]string{{"Pattern": outboxFilter}}},
+	}
+	err = w.lambda(ctx, http.MethodPost, "/2015-03-31/event-source-mappings/", body, nil)
+	var ae *awssign.Error
+	if errors.As(err, &ae) && ae.Code == "ResourceConflictException" {
+		return nil // made meanwhile
+	}
+	return err
+}
+
+// Detach removes the table's mappings (before the table is purged).
+func (w *Wiring) Detach(ctx context.Context, table string) error {
+	var out struct{ Table struct{ LatestStreamArn string } }
+	if err := w.dynamo(ctx, "DescribeTable", map[string]any{"TableName": table}, &out); err != nil {
+		var ae *awssign.Error
+		if errors.As(err, &ae) && ae.Code != "" && (ae.Code == "ResourceNotFoundException" || hasSuffix(ae.Code, "#ResourceNotFoundException")) {
+			return nil
+		}
+		return err
+	}
+	if out.Table.LatestStreamArn == "" {
+		return nil
+	}
+	ms, err := w.mappings(ctx, out.Table.LatestStreamArn)
+	if err != nil {
+		return err
+	}
+	for _, id := range ms {
+		if err := w.lambda(ctx, http.MethodDelete, "/2015-03-31/event-source-mappings/"+url.PathEscape(id), nil, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
+
+func (w *Wiring) mappings(ctx context.Context, streamARN string) ([]string, error) {
+	var out struct {
+		EventSourceMappings []struct{ UUID string }
+	}
+	q := url.Values{"EventSourceArn": {streamARN}, "FunctionName": {w.Function}}
+	if err := w.lambda(ctx, http.MethodGet, "/2015-03-31/event-source-mappings/?"+q.Encode(), nil, &out); err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, m := range out.EventSourceMappings {
+		ids = append(ids, m.UUID)
+	}
+	return ids, nil
+}
+
+func (w *Wiring) dynamo(ctx context.Context, target string, body, out any) error {
+	return awssign.Do(ctx, w.AWS, awssign.Request{Service: "dynamodb", Host: "dynamodb",
+		Headers:  map[string]string{"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810." + target},
+		Body:     body, Response: out})
+}
+
+// lambda sends one signed request to the Lambda REST API (GET and DELETE
+// without a body, which awssign always sends).
+func (w *Wiring) lambda(ctx context.Context, method, path string, body, out any) error {
+	if body != nil {
+		return awssign.Do(ctx, w.AWS, awssign.Request{Service: "lambda", Host: "lambda", Method: method, Path: path, Body: body, Response: out})
+	}
+	endpoint := "https://lambda." + w.AWS.Region + ".amazonaws.com"
+	if w.AWS.BaseEndpoint != nil {
+		endpoint = *w.AWS.BaseEndpoint
+	}
+	req, err := http.NewRequestWithContext(ctx, method, endpoint+path, nil)
+	if err != nil {
+		return err
+	}
+	creds, err := w.AWS.Credentials.Retrieve(ctx)
+	if err != nil {
+		return err
+	}
+	empty := sha256.Sum256(nil)
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(empty[:]), "lambda", w.AWS.Region, time.Now()); err != nil {
+		return err
+	}
+	client := w.AWS.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 15 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if resp.StatusCode/100 != 2 {
+		var e struct{ Type, Message string }
+		json.Unmarshal(raw, &e)
+		return &awssign.Error{Status: resp.StatusCode, Code: resp.Header.Get("X-Amzn-Errortype") + e.Type, Message: e.Message + string(raw)}
+	}
+	if out != nil && len(raw) > 0 {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
+}
