@@ -87,6 +87,7 @@ type TaskPatch struct {
 	EstimatedHours                                *float64
 	AssigneeIDs                                   *[]string
 	Labels                                        *[]string // ids or names, resolved by the service
+	Uploads                                       []string  // ids of the caller's uploads to attach (create only)
 	Version                                       *int64
 }
 

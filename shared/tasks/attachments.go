@@ -326,3 +326,46 @@ func (s *Service) ConfirmUpload(ctx context.Context, taskID, uploadID, descripti
 	}
 	return a, nil
 }
+
+// adoptUploads moves the caller's uploads (Rabin: files uploaded before
+// the task existed) into a new task's collection, in the task's
+// transaction: one batch read; an unknown upload, or someone else's, is a
+// 422 naming attachment_ids.
+func (s *Service) adoptUploads(ctx context.Context, t store.Table, task *crm.Task, uploadIDs []string) ([]store.Op, error) {
+	if len(uploadIDs) == 0 {
+		return nil, nil
+	}
+	if len(uploadIDs) > 20 {
+		return nil, invalid("attachment_ids", "at most 20 files")
+	}
+	keys := make([]store.Key, 0, len(uploadIDs))
+	for _, id := range uploadIDs {
+		if !ids.Valid(id) {
+			return nil, invalid("attachment_ids", "no upload of yours has the id "+id)
+		}
+		keys = append(keys, uploadKey(id))
+	}
+	found, err := store.Batch(ctx, t, keys, attachFromItem)
+	if err != nil {
+		return nil, err
+	}
+	me := subject(ctx)
+	var ops []store.Op
+	for _, a := range found {
+		if a.UploadedBy != me {
+			continue
+		}
+		moved := *a
+		moved.TaskID = task.ID
+		it, err := attachItem(&moved)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, store.DeleteOp(uploadKey(a.ID), store.Eq("uploaded_by", me)), store.PutOp(it, store.NotExists()))
+	}
+	if len(ops) != 2*len(uploadIDs) {
+		return nil, invalid("attachment_ids", "each must be an upload of yours not yet on a task")
+	}
+	task.AttachmentsCount = int64(len(uploadIDs))
+	return ops, nil
+}

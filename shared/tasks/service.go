@@ -219,6 +219,11 @@ func (s *Service) create(ctx context.Context, p *crm.TaskPatch, roles map[string
 		ops = append(ops, store.UpdateOp(store.Update{Key: taskKey(parent.ID), Add: subDelta(nil, task), Cond: []store.Cond{store.Exists()}}),
 			store.PutOp(sub))
 	}
+	uops, err := s.adoptUploads(ctx, t, task, p.Uploads)
+	if err != nil {
+		return nil, err
+	}
+	ops = append(ops, uops...)
 	it, tokens, err := toItem(task)
 	if err != nil {
 		return nil, err

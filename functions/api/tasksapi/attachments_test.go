@@ -74,16 +74,29 @@ func TestAttachments(t *testing.T) {
 		if r := e.Do("GET", loose["url"].(string), ceo, nil).Want(t, 200); string(r.Raw) != "loose" {
 			t.Errorf("loose download %q", r.Raw)
 		}
+		// Rabin uploads first and creates the task with the files.
+		early := upload(t, e, "/api/tasks/upload", ceo, nil, [3]string{"files", "brief.txt", "the brief"}).Want(t, 201).JSON["data"].([]any)[0].(map[string]any)
+		_, other := addUser(t, e, "alpha", "sara", "employee")
+		e.Do("POST", "/api/tasks", other, map[string]any{"title": "Not hers", "attachment_ids": []any{early["id"]}}).Want(t, 422)
+		withFiles := e.Do("POST", "/api/tasks", ceo, map[string]any{"title": "Briefed", "attachment_ids": []any{early["id"]}}).Want(t, 201).Data()
+		if withFiles["attachments_count"] != float64(1) {
+			t.Errorf("adopted: %v", withFiles["attachments_count"])
+		}
+		wd := e.Do("GET", "/api/tasks/"+withFiles["id"].(string), ceo, nil).Want(t, 200).Data()["attachments"].([]any)
+		if len(wd) != 1 || string(e.Do("GET", wd[0].(map[string]any)["url"].(string), ceo, nil).Want(t, 200).Raw) != "the brief" {
+			t.Errorf("adopted attachment: %v", wd)
+		}
+		e.Do("GET", early["url"].(string), ceo, nil).Want(t, 404)
+		e.Do("POST", "/api/tasks", ceo, map[string]any{"title": "Again", "attachment_ids": []any{early["id"]}}).Want(t, 422)
 		upload(t, e, "/api/tasks/"+task+"/attachments", ceo, nil).Want(t, 422)
 		if d := e.Do("GET", "/api/tasks/"+task, ceo, nil).Want(t, 200).Data(); d["attachments_count"] != float64(3) {
 			t.Errorf("count %v", d["attachments_count"])
 		}
 		// Someone else may not delete the CEO's file on the CEO's task.
-		_, other := addUser(t, e, "alpha", "sara", "employee")
 		e.Do("DELETE", "/api/tasks/"+task+"/attachments/"+a["id"].(string), other, nil).Want(t, 403)
 		e.Do("DELETE", "/api/tasks/"+task+"/attachments/"+a["id"].(string), ceo, nil).Want(t, 200)
 		e.Do("GET", a["url"].(string), ceo, nil).Want(t, 404)
-		if s := storage(); s != float64(len("hello")+len("%PDF-1.4 x")+len("loose")) {
+		if s := storage(); s != float64(len("hello")+len("%PDF-1.4 x")+len("loose")+len("the brief")) {
 			t.Errorf("storage after delete %v", s)
 		}
 
@@ -125,7 +138,7 @@ func TestAttachments(t *testing.T) {
 		}
 		// Deleting the task drops its files from storage.
 		e.Do("DELETE", "/api/tasks/"+task, ceo, nil).Want(t, 200)
-		if s := storage(); s != float64(len("loose")) {
+		if s := storage(); s != float64(len("loose")+len("the brief")) {
 			t.Errorf("storage after task delete %v", s)
 		}
 	})

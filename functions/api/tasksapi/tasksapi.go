@@ -48,6 +48,11 @@ type TaskFields struct {
 	Version        *int64   `json:"version,omitempty" doc:"Send the version you read to refuse overwriting a newer change (409)."`
 }
 
+// CreateFields are what only a create takes.
+type CreateFields struct {
+	AttachmentIDs []string `json:"attachment_ids,omitempty" maxItems:"20" doc:"Ids of files you uploaded with POST /api/tasks/upload (no task_id): they move to the new task"`
+}
+
 func (f *TaskFields) patch() *crm.TaskPatch {
 	p := &crm.TaskPatch{Title: f.Title, Description: f.Description, Status: f.Status, Priority: f.Priority, Progress: f.Progress,
 		DueDate: f.DueDate, EstimatedHours: f.EstimatedHours, DepartmentID: f.DepartmentID, ParentID: f.ParentID,
@@ -84,6 +89,7 @@ func (f *TaskFields) patch() *crm.TaskPatch {
 type CreateInput struct {
 	Body struct {
 		TaskFields
+		CreateFields
 		Title string `json:"title" minLength:"1" maxLength:"300"`
 	}
 }
@@ -249,7 +255,7 @@ func registerTasks(s *httpapi.Server, d Deps, prefix, id string) {
 	create.Status = http.StatusCreated
 	httpapi.Register(s, create, func(ctx context.Context, in *CreateInput) (*httpapi.Body[TaskView], error) {
 		p := in.Body.TaskFields.patch()
-		p.Title = &in.Body.Title
+		p.Title, p.Uploads = &in.Body.Title, in.Body.AttachmentIDs
 		t, err := svc.CreateTask(withLoc(ctx), p)
 		if err != nil {
 			return nil, err
