@@ -30,6 +30,7 @@ func TestTasksAccess(t *testing.T) {
 		}
 	}
 	noTasks, emp, b := e.Login("alpha", "notasks@alpha.test"), e.Login("alpha", "emp@alpha.test"), e.CEO("beta")
+	alphaCEO := e.Do("GET", "/api/auth/me", a, nil).JSON["user"].(map[string]any)["id"].(string)
 
 	dept := e.Do("POST", "/api/departments", a, map[string]any{"name": "Alpha Secret Dept"}).Want(t, 201).Data()["id"].(string)
 	pos := e.Do("POST", "/api/positions", a, map[string]any{"name": "Alpha Secret Position"}).Want(t, 201).Data()["id"].(string)
@@ -43,6 +44,12 @@ func TestTasksAccess(t *testing.T) {
 	fw.Write([]byte("Alpha Secret File"))
 	w.Close()
 	att := e.Do("POST", "/api/tasks/"+task+"/attachments", a, buf.Bytes(), "Content-Type: "+w.FormDataContentType()).Want(t, 201).Data()["id"].(string)
+	var ubuf bytes.Buffer
+	uw := multipart.NewWriter(&ubuf)
+	ufw, _ := uw.CreateFormFile("files", "loose.txt")
+	ufw.Write([]byte("Alpha Secret Upload"))
+	uw.Close()
+	loose := e.Do("POST", "/api/tasks/upload", a, ubuf.Bytes(), "Content-Type: "+uw.FormDataContentType()).Want(t, 201).JSON["data"].([]any)[0].(map[string]any)["id"].(string)
 
 	type call struct {
 		method, path string
@@ -77,6 +84,19 @@ func TestTasksAccess(t *testing.T) {
 		{"POST", "/api/tasks/users", map[string]any{"task_id": task, "user_id": "x"}, false, false},
 		{"GET", "/api/tasks/users", nil, true, false},
 		{"DELETE", tp, nil, false, false},
+		{"GET", "/api/tasks/uploads/" + loose + "/download", nil, false, false},
+		{"POST", "/api/tasks", map[string]any{"title": "x", "attachment_ids": []string{loose}}, false, false},
+		{"POST", "/api/tasks", map[string]any{"title": "x", "parent_id": task}, false, false},
+		{"POST", "/api/tasks", map[string]any{"title": "x", "labels": []string{label}}, false, false},
+		{"POST", "/api/tasks", map[string]any{"title": "x", "department_id": dept}, false, false},
+		{"POST", "/api/tenant/tasks", map[string]any{"title": "x", "assignee_id": alphaCEO}, false, false},
+		{"POST", "/api/tasks/upload", map[string]any{}, false, false},
+		{"POST", "/api/tenant/tasks/upload", map[string]any{}, false, false},
+		{"POST", tp + "/attachments", map[string]any{}, false, false},
+		{"GET", "/api/tenant/tasks/" + task + "/comments", nil, false, false},
+		{"PATCH", "/api/tenant/tasks/" + task + "/status", map[string]any{"status": "completed"}, false, false},
+		{"DELETE", "/api/tenant/tasks/" + task, nil, false, false},
+		{"POST", "/api/labels", map[string]any{"name": "Alpha Secret Label"}, true, false},
 		{"GET", "/api/labels", nil, true, false},
 		{"PUT", "/api/labels/" + label, map[string]any{"name": "x"}, false, false},
 		{"DELETE", "/api/labels/" + label, nil, false, false},
@@ -102,7 +122,7 @@ func TestTasksAccess(t *testing.T) {
 				t.Errorf("employee %s %s: %d", c.method, c.path, r.Status)
 			}
 		}
-		if c.method == "POST" && (c.path == "/api/departments" || c.path == "/api/positions") {
+		if c.method == "POST" && (c.path == "/api/departments" || c.path == "/api/positions" || c.path == "/api/labels") {
 			continue // a create in beta is beta's own
 		}
 		r := e.Do(c.method, c.path, b, c.body)

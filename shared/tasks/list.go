@@ -322,3 +322,25 @@ func (s *Service) listAssigned(ctx context.Context, t store.Table, f crm.TaskFil
 	page.Total = cp.Count
 	return page, nil
 }
+
+// Subtasks reads the copies of a task's subtasks in its item collection:
+// one query.
+func (s *Service) Subtasks(ctx context.Context, parentID string) ([]*crm.Task, error) {
+	t, err := s.table(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := t.Query(ctx, store.Query{PK: taskPK(parentID), SK: store.SKPrefix("SUB#"), Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*crm.Task, 0, len(p.Items))
+	for _, it := range p.Items {
+		st, err := DecodeTask(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
@@ -375,20 +376,38 @@ func list(ctx context.Context, s *httpapi.Server, d Deps, in *ListInput, scope s
 		}
 	}
 	if subtasks {
+		// One query of each parent's item collection (its SUB# copies),
+		// run side by side.
+		subs := make([][]TaskView, len(page.Tasks))
+		errs := make([]error, len(page.Tasks))
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 8)
 		for i, t := range page.Tasks {
-			subs := []TaskView{}
-			views[i].Subtasks = &subs
+			subs[i] = []TaskView{}
 			if t.SubtasksCount == 0 {
 				continue
 			}
-			dt, err := d.Tasks.TaskDetail(ctx, t.ID)
-			if err != nil {
-				return nil, err
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				l, err := d.Tasks.Subtasks(ctx, t.ID)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				for _, st := range l {
+					subs[i] = append(subs[i], view(ctx, now, st))
+				}
+			}()
+		}
+		wg.Wait()
+		for i := range views {
+			if errs[i] != nil {
+				return nil, errs[i]
 			}
-			for _, st := range dt.Subtasks {
-				subs = append(subs, view(ctx, now, st))
-			}
-			views[i].Subtasks = &subs
+			views[i].Subtasks = &subs[i]
 		}
 	}
 	return httpapi.SealedList(ctx, s.Cursors, scope, &in.ListParams, views, page.Total, page.NextCursor)
