@@ -65,6 +65,9 @@ type Customer struct {
 	CreatedAt    time.Time      `json:"created_at"`
 	UpdatedAt    time.Time      `json:"updated_at"`
 	Version      int64          `json:"version"`
+
+	// LastActivityAt is kept by the activity writes (shared/sales).
+	LastActivityAt *time.Time `json:"last_activity_at"`
 }
 
 // CustomerPatch changes some fields of a customer; nil means unchanged.

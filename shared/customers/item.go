@@ -80,6 +80,10 @@ type record struct {
 	Version      int64          `dynamo:"version"`
 	Tokens       []string       `dynamo:"tokens"`
 	MatchKeys    []string       `dynamo:"match_keys"`
+
+	// Set by activity writes (shared/sales); the customer's own writes
+	// carry it over.
+	LastActivityAt *time.Time `dynamo:"last_activity_at"`
 }
 
 func toItem(c *crm.Customer) (store.Item, []string, error) {
@@ -87,7 +91,7 @@ func toItem(c *crm.Customer) (store.Item, []string, error) {
 		ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, Mobile: c.Mobile, Type: c.Type, Company: c.Company,
 		City: c.City, CityKey: cityKey(c.City), Address: c.Address, Status: c.Status, Tags: c.Tags, Domain: c.Domain,
 		Industry: c.Industry, Size: c.Size, Website: c.Website, OwnerID: c.OwnerID, Source: c.Source, Notes: c.Notes,
-		CustomFields: c.CustomFields, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		CustomFields: c.CustomFields, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, LastActivityAt: c.LastActivityAt,
 		Version: c.Version, Tokens: tokensOf(c), MatchKeys: search.MatchKeys(c.Email, c.Phone, c.Mobile),
 	}
 	it, err := store.Marshal(customerKey(c.ID), r)
@@ -116,6 +120,7 @@ func fromItem(it store.Item) (*crm.Customer, []string, error) {
 		City: r.City, Address: r.Address, Status: r.Status, Tags: r.Tags, Domain: r.Domain, Industry: r.Industry,
 		Size: r.Size, Website: r.Website, OwnerID: r.OwnerID, Source: r.Source, Notes: r.Notes,
 		CustomFields: r.CustomFields, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+		LastActivityAt: r.LastActivityAt,
 	}
 	if c.Tags == nil {
 		c.Tags = []string{}

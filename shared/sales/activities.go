@@ -340,8 +340,9 @@ func (s *Service) resolveRelated(ctx context.Context, t store.Table, a *crm.Acti
 
 // activityOps store a (replacing old; deleting old when a is nil): the
 // item, its copies in the customer's, contact's and deal's collections,
-// the deal's activities_count and next_activity, the contact's
-// last_activity_at, the hourly rollup, search words and the event.
+// the deal's activities_count and next_activity, the customer's and
+// contact's last_activity_at, the hourly rollup, search words and the
+// event.
 func (s *Service) activityOps(ctx context.Context, t store.Table, old, a *crm.Activity, oldTokens []string, event string, now time.Time) ([]store.Op, error) {
 	var ops []store.Op
 	var tokens []string
@@ -407,6 +408,11 @@ func (s *Service) activityOps(ctx context.Context, t store.Table, old, a *crm.Ac
 	}
 	if a != nil && a.ContactID != "" && (old == nil || event == "activity.completed" || old.ContactID != a.ContactID) {
 		ops = append(ops, store.UpdateOp(store.Update{Key: customers.ContactKey(a.ContactID),
+			Set: store.Item{"last_activity_at": store.AV(now.Format(time.RFC3339Nano))}, Add: map[string]int64{"version": 1},
+			Cond: []store.Cond{store.Exists()}}))
+	}
+	if a != nil && a.CustomerID != "" && (old == nil || event == "activity.completed" || old.CustomerID != a.CustomerID) {
+		ops = append(ops, store.UpdateOp(store.Update{Key: customers.CustomerKey(a.CustomerID),
 			Set: store.Item{"last_activity_at": store.AV(now.Format(time.RFC3339Nano))}, Add: map[string]int64{"version": 1},
 			Cond: []store.Cond{store.Exists()}}))
 	}

@@ -2,6 +2,7 @@ package customersapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 
@@ -120,11 +121,11 @@ func registerContacts(s *httpapi.Server, svc Service) {
 		})
 		httpapi.Register(s, route(http.MethodGet, "/{id}", "get", "A contact with its customer and activities"),
 			func(ctx context.Context, in *IDInput) (*httpapi.Body[ContactDetail], error) {
-				c, err := svc.Contact(ctx, in.ID)
+				c, activities, err := contactDetail(ctx, svc, in.ID)
 				if err != nil {
 					return nil, err
 				}
-				d := ContactDetail{ContactView: contactView(ctx, c, true), Activities: []map[string]any{}}
+				d := ContactDetail{ContactView: contactView(ctx, c, true), Activities: objects(activities)}
 				d.Customer = d.Company
 				return httpapi.OK(d, ""), nil
 			})
@@ -212,4 +213,16 @@ func listContacts(ctx context.Context, s *httpapi.Server, svc Service, in *Conta
 		}
 	}
 	return httpapi.SealedList(ctx, s.Cursors, scope, &in.ListParams, views, total, next)
+}
+
+// contactDetail reads the contact with its activities (one query) where
+// the service keeps them in the contact's collection.
+func contactDetail(ctx context.Context, svc Service, id string) (*crm.Contact, []json.RawMessage, error) {
+	if d, ok := svc.(interface {
+		ContactDetail(ctx context.Context, id string) (*crm.Contact, []json.RawMessage, error)
+	}); ok {
+		return d.ContactDetail(ctx, id)
+	}
+	c, err := svc.Contact(ctx, id)
+	return c, nil, err
 }

@@ -18,11 +18,17 @@ type CustomerView struct {
 	crm.Customer
 	CreatedAtJalali string `json:"created_at_jalali"`
 	UpdatedAtJalali string `json:"updated_at_jalali"`
+	// Jalali twin of last_activity_at ("" before the first activity).
+	LastActivityAtJalali string `json:"last_activity_at_jalali"`
 }
 
 func view(ctx context.Context, c *crm.Customer) CustomerView {
 	loc := httpapi.LocationFrom(ctx)
-	return CustomerView{Customer: *c, CreatedAtJalali: jalali.Format(c.CreatedAt, loc), UpdatedAtJalali: jalali.Format(c.UpdatedAt, loc)}
+	v := CustomerView{Customer: *c, CreatedAtJalali: jalali.Format(c.CreatedAt, loc), UpdatedAtJalali: jalali.Format(c.UpdatedAt, loc)}
+	if c.LastActivityAt != nil {
+		v.LastActivityAtJalali = jalali.Format(*c.LastActivityAt, loc)
+	}
+	return v
 }
 
 // DetailView is a customer with its relations.

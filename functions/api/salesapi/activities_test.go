@@ -50,8 +50,17 @@ func TestActivities(t *testing.T) {
 		if note["customer_id"] != cust || note["entity_type"] != "contact" || note["title"] != "note" {
 			t.Fatalf("contact note: %v", note)
 		}
-		if c := e.Do("GET", "/api/contacts/"+contact, tok, nil).Want(t, 200).Data(); c["last_activity_at"] == nil || c["last_activity_at_jalali"] == "" {
-			t.Fatalf("contact last_activity_at: %v", c["last_activity_at"])
+		c := e.Do("GET", "/api/contacts/"+contact, tok, nil).Want(t, 200).Data()
+		if c["last_activity_at"] == nil || c["last_activity_at_jalali"] == "" || len(c["activities"].([]any)) != 1 {
+			t.Fatalf("contact detail: last_activity_at %v, activities %v", c["last_activity_at"], c["activities"])
+		}
+		if l := e.LastRequestLog(); l["store_reads"] != float64(1) {
+			t.Errorf("contact detail: %v reads", l["store_reads"])
+		}
+		// The customer's last_activity_at is kept, and survives its own edits.
+		e.Do("PUT", "/api/customers/"+cust, tok, map[string]any{"notes": "key account"}).Want(t, 200)
+		if cd := e.Do("GET", "/api/customers/"+cust, tok, nil).Want(t, 200).Data(); cd["last_activity_at"] == nil || cd["last_activity_at_jalali"] == "" {
+			t.Fatalf("customer last_activity_at: %v", cd["last_activity_at"])
 		}
 		e.Do("POST", "/api/customers/"+cust+"/activities", tok, map[string]any{"type": "email", "title": "Catalogue sent", "date": past.Format(time.RFC3339)}).Want(t, 201)
 		e.Do("POST", "/api/tenant/activities", tok, map[string]any{"type": "task", "title": "Unrelated"}).Want(t, 201)
