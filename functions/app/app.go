@@ -32,6 +32,7 @@ import (
 	"payvand.dev/shared/httpapi"
 	"payvand.dev/shared/mail"
 	"payvand.dev/shared/products"
+	"payvand.dev/shared/relay"
 	"payvand.dev/shared/store"
 	"payvand.dev/shared/store/dynamodb"
 	"payvand.dev/shared/tenancy"
@@ -135,6 +136,10 @@ func Open(ctx context.Context, cfg config.Config, pf Platform) (*Deps, error) {
 		key:     key,
 	}
 	d.LoginLimiter = d.Limiter
+	if fn := os.Getenv("PAYVAND_RELAY_FUNCTION"); fn != "" && cfg.Store == "dynamodb" {
+		// New tenant tables' streams go to the relay Lambda (DESIGN §7).
+		d.Control.Streams = &relay.Wiring{AWS: awsCfg, Function: fn}
+	}
 	d.Customers = &customers.Service{Tables: d.Control}
 	d.Products = &products.Service{Tables: d.Control}
 	d.Mail = d.Outbox

@@ -15,6 +15,7 @@ import (
 
 	"payvand.dev/shared/blob"
 	"payvand.dev/shared/config"
+	"payvand.dev/shared/relay"
 	"payvand.dev/shared/store/dynamodb"
 	"payvand.dev/shared/tenancy"
 )
@@ -45,5 +46,9 @@ func ControlPlane(ctx context.Context, cfg config.Config) (aws.Config, *tenancy.
 		return aws.Config{}, nil, err
 	}
 	db := dynamodb.New(awsCfg, nil)
-	return awsCfg, &tenancy.ControlPlane{DB: db, Table: db.Table(cfg.ControlTable), TablePrefix: cfg.TablePrefix}, nil
+	cp := &tenancy.ControlPlane{DB: db, Table: db.Table(cfg.ControlTable), TablePrefix: cfg.TablePrefix}
+	if fn := os.Getenv("PAYVAND_RELAY_FUNCTION"); fn != "" {
+		cp.Streams = &relay.Wiring{AWS: awsCfg, Function: fn}
+	}
+	return awsCfg, cp, nil
 }

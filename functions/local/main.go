@@ -14,7 +14,9 @@ import (
 	"syscall"
 	"time"
 
+	"payvand.dev/functions/api/notificationsapi"
 	"payvand.dev/functions/app"
+	"payvand.dev/functions/consumers"
 	"payvand.dev/functions/localplatform"
 	"payvand.dev/functions/routes"
 	"payvand.dev/shared/config"
@@ -50,10 +52,17 @@ func run(logger *slog.Logger) error {
 		jobs.Add(1)
 		go func() { defer jobs.Done(); f(context.Background()) }()
 	}
-	h, err := deps.Handler(logger, routes.All()...)
+	// The event relay and the consumers run in-process; the real-time
+	// hub serves /ws and /app/{key} on the same listener.
+	live, err := consumers.Start(ctx, deps, notificationsapi.PusherKey())
 	if err != nil {
 		return err
 	}
+	api, err := deps.Handler(logger, routes.All()...)
+	if err != nil {
+		return err
+	}
+	h := live.Handler(api)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

@@ -15,6 +15,11 @@ const (
 	SMS          = "sns-sms"
 	JWTSecret    = "jwt-secret"
 	Connections  = "websocket-connections" // post to WebSocket clients
+	// StreamWiring connects tenant tables' streams to the relay function
+	// (event source mappings; provisioning and purge).
+	StreamWiring = "stream-wiring"
+	// TenantStreams reads tenant tables' DynamoDB streams (the relay).
+	TenantStreams = "tenant-streams"
 )
 
 // Kinds of function: behind the HTTP API, the WebSocket API's handler,
@@ -24,6 +29,9 @@ const (
 	WebSocket = "websocket"
 	Scheduled = "scheduled"
 	Consumer  = "consumer"
+	// Stream functions read every tenant table's DynamoDB stream through
+	// event source mappings made at provisioning (the event relay).
+	Stream = "stream"
 )
 
 // Function is one Lambda and its share of the API.
@@ -53,7 +61,7 @@ var Functions = []Function{
 		Prefixes:  []string{"/api/auth", "/api/tenant/auth", "/api/admin/auth"},
 		MemoryMB:  512, // argon2id wants memory and the CPU that comes with it
 		TimeoutS:  10,
-		Resources: []string{ControlTable, TenantTables, TenantAdmin, JWTSecret, Email},
+		Resources: []string{ControlTable, TenantTables, TenantAdmin, JWTSecret, Email, StreamWiring},
 	},
 	{
 		Name: "admin",
@@ -62,7 +70,7 @@ var Functions = []Function{
 		Prefixes:  []string{"/api/admin"},
 		MemoryMB:  256,
 		TimeoutS:  30, // provisioning creates a table
-		Resources: []string{ControlTable, TenantTables, TenantAdmin, JWTSecret, Email},
+		Resources: []string{ControlTable, TenantTables, TenantAdmin, JWTSecret, Email, StreamWiring},
 	},
 	{
 		Name: "team",
@@ -146,7 +154,7 @@ var Functions = []Function{
 		Schedule:  "rate(1 hour)", // drops tenant tables whose deletion grace has passed
 		MemoryMB:  128,
 		TimeoutS:  300,
-		Resources: []string{ControlTable, TenantAdmin},
+		Resources: []string{ControlTable, TenantAdmin, StreamWiring}, // the purge detaches the relay
 	},
 	{
 		Name:      "realtime",
@@ -156,6 +164,40 @@ var Functions = []Function{
 		Resources: []string{ControlTable, JWTSecret, Connections},
 	},
 }
+
+// Event delivery (DESIGN §7): the relay publishes every tenant table's
+// outbox from its stream; consumers take the events from the bus.
+var eventFunctions = []Function{
+	{
+		Name: "notifications",
+		// A user's notifications, and the channel authorization of
+		// Pusher clients.
+		Prefixes:  []string{"/api/notifications", "/api/broadcasting"},
+		MemoryMB:  256,
+		TimeoutS:  10,
+		Resources: []string{ControlTable, TenantTables, JWTSecret},
+	},
+	{
+		Name:      "relay",
+		Kind:      Stream,
+		MemoryMB:  256,
+		TimeoutS:  60,
+		Resources: []string{TenantTables, TenantStreams, Bus},
+	},
+	{
+		Name: "notifier",
+		Kind: Consumer,
+		// Notifications, their e-mail and real-time delivery.
+		Events: []string{"task.assigned", "task.commented", "task.comment_updated", "task.status_changed", "deal.stage_changed", "deal.won",
+			"import.progress", "backup.finished", "notification.created", "task.created", "task.updated", "task.deleted",
+			"deal.created", "deal.updated", "deal.lost", "deal.reopened", "deal.deleted"},
+		MemoryMB:  256,
+		TimeoutS:  60,
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Email, Connections},
+	},
+}
+
+func init() { Functions = append(Functions, eventFunctions...) }
 
 // HTTPFunctions are the functions behind the HTTP API.
 func HTTPFunctions() []Function {
@@ -181,15 +223,17 @@ func Lookup(name string) (Function, bool) {
 // Env names the environment variables a resource's function needs. The
 // stack sets exactly these; a Lambda missing one refuses to start.
 var Env = map[string][]string{
-	ControlTable: {"PAYVAND_CONTROL_TABLE"},
-	TenantTables: {"PAYVAND_TABLE_PREFIX"},
-	TenantAdmin:  {"PAYVAND_TABLE_PREFIX"},
-	JWTSecret:    {"PAYVAND_JWT_SECRET_ID"},
-	Documents:    {"PAYVAND_BUCKET"},
-	Bus:          {"PAYVAND_EVENT_BUS"},
-	Email:        {"PAYVAND_SES_IDENTITY", "PAYVAND_MAIL_FROM"},
-	SMS:          nil,
-	Connections:  {"PAYVAND_WS_ENDPOINT"},
+	ControlTable:  {"PAYVAND_CONTROL_TABLE"},
+	TenantTables:  {"PAYVAND_TABLE_PREFIX"},
+	TenantAdmin:   {"PAYVAND_TABLE_PREFIX"},
+	JWTSecret:     {"PAYVAND_JWT_SECRET_ID"},
+	Documents:     {"PAYVAND_BUCKET"},
+	Bus:           {"PAYVAND_EVENT_BUS"},
+	Email:         {"PAYVAND_SES_IDENTITY", "PAYVAND_MAIL_FROM"},
+	SMS:           nil,
+	Connections:   {"PAYVAND_WS_ENDPOINT"},
+	StreamWiring:  {"PAYVAND_RELAY_FUNCTION"},
+	TenantStreams: {"PAYVAND_TABLE_PREFIX"},
 }
 
 // RequiredEnv lists the variables function f needs, without repeats.

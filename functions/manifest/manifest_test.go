@@ -23,6 +23,12 @@ func TestManifestIsConsistent(t *testing.T) {
 			}
 			continue
 		}
+		if f.Kind == Stream {
+			if len(f.Prefixes) > 0 || len(f.Events) > 0 {
+				t.Errorf("%s: a stream function has neither routes nor detail types", f.Name)
+			}
+			continue
+		}
 		if f.Kind == Scheduled {
 			if f.Schedule == "" || len(f.Prefixes) > 0 {
 				t.Errorf("%s: a scheduled function has a schedule and no routes", f.Name)

@@ -8,7 +8,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"payvand.dev/functions/app"
+	"payvand.dev/functions/api/notificationsapi"
 	"payvand.dev/functions/boot"
+	"payvand.dev/functions/pusher"
 	"payvand.dev/functions/ws"
 )
 
@@ -22,6 +24,12 @@ func main() {
 		logger.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
-	h := &ws.Handler{Tokens: deps.Tokens, Control: deps.Control.Table, Poster: ws.NewManagementAPI(deps.AWS, os.Getenv("PAYVAND_WS_ENDPOINT"))}
+	secret, err := deps.Tokens.Derive("pusher")
+	if err != nil {
+		logger.Error("cannot start", "err", err)
+		os.Exit(1)
+	}
+	h := &ws.Handler{Tokens: deps.Tokens, Control: deps.Control.Table, Poster: ws.NewManagementAPI(deps.AWS, os.Getenv("PAYVAND_WS_ENDPOINT")),
+		Authz: &pusher.Authorizer{Control: deps.Control}, Key: notificationsapi.PusherKey(), Secret: secret}
 	lambda.Start(h.Handle)
 }

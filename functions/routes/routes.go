@@ -10,6 +10,7 @@ import (
 	"payvand.dev/functions/api/filesapi"
 	"payvand.dev/functions/api/health"
 	"payvand.dev/functions/api/importapi"
+	"payvand.dev/functions/api/notificationsapi"
 	"payvand.dev/functions/api/productsapi"
 	"payvand.dev/functions/api/salesapi"
 	"payvand.dev/functions/api/searchapi"
@@ -20,5 +21,5 @@ import (
 
 // All is every HTTP route group of the manifest.
 func All() []app.Mount {
-	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), filesapi.Mount(), customersapi.Mount(), productsapi.Mount(), searchapi.Mount(), importapi.Mount(), salesapi.Mount(), tasksapi.Mount()}
+	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), filesapi.Mount(), customersapi.Mount(), productsapi.Mount(), searchapi.Mount(), importapi.Mount(), salesapi.Mount(), tasksapi.Mount(), notificationsapi.Mount()}
 }

@@ -8,10 +8,12 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"payvand.dev/functions/pusher"
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/store"
@@ -32,6 +34,11 @@ type Handler struct {
 	Control store.Table
 	Poster  Poster
 	Now     func() time.Time
+	// Authz decides private channels; Key and Secret check the
+	// signatures of POST /api/broadcasting/auth (Pusher clients).
+	Authz  *pusher.Authorizer
+	Key    string
+	Secret []byte
 }
 
 func connKey(id string) store.Key { return store.Key{PK: "WSCONN#" + id, SK: "C"} }
@@ -51,13 +58,21 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayWebsocketProx
 	id := req.RequestContext.ConnectionID
 	switch req.RequestContext.RouteKey {
 	case "$connect":
-		p, err := h.Tokens.Verify(req.QueryStringParameters["token"])
-		if err != nil {
-			return events.APIGatewayProxyResponse{StatusCode: 401, Body: "unauthorized"}, nil
+		tok := req.QueryStringParameters["token"]
+		if b, ok := strings.CutPrefix(req.Headers["Authorization"], "Bearer "); ok && tok == "" {
+			tok = b
 		}
 		it := store.KeyItem(connKey(id))
-		it["realm"], it["tenant"], it["user"] = store.AV(string(p.Realm)), store.AV(p.TenantKey), store.AV(p.Subject)
-		it["GSI1PK"], it["GSI1SK"] = store.AV(UserChannel(p.TenantKey, p.Subject)), store.AV(id)
+		// Without a token the socket is anonymous until
+		// POST /api/broadcasting/auth binds it (Pusher clients).
+		if tok != "" || h.Authz == nil {
+			p, err := h.Tokens.Verify(tok)
+			if err != nil {
+				return events.APIGatewayProxyResponse{StatusCode: 401, Body: "unauthorized"}, nil
+			}
+			it["realm"], it["tenant"], it["user"] = store.AV(string(p.Realm)), store.AV(p.TenantKey), store.AV(p.Subject)
+			it["GSI1PK"], it["GSI1SK"] = store.AV(UserChannel(p.TenantKey, p.Subject)), store.AV(id)
+		}
 		it["connected_at"] = store.AV(h.now().UTC().Format(time.RFC3339))
 		it[store.TTL] = store.AV(h.now().Add(ConnectionTTL).Unix())
 		if err := h.Control.Put(ctx, it); err != nil {
@@ -70,6 +85,9 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayWebsocketProx
 			slog.WarnContext(ctx, "forget connection", "err", err)
 		}
 		return events.APIGatewayProxyResponse{StatusCode: 200}, nil
+	}
+	if h.Authz != nil {
+		return h.pusherMessage(ctx, id, req.Body)
 	}
 	var msg struct {
 		Action  string `json:"action"`

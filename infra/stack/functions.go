@@ -96,6 +96,44 @@ func grant(st awscdk.Stack, p *Props, fn awslambda.Function, resource string, en
 		}))
 	case manifest.Connections:
 		// granted by the WebSocket API once it exists (websocket.go)
+	case manifest.StreamWiring:
+		// Provisioning connects a tenant table's stream to the relay
+		// (DESIGN §7); the relay's name is known before it is made.
+		relay := st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("lambda"), Resource: jsii.String("function"),
+			ResourceName: jsii.String(p.Name("relay")), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
+		onRelay := &map[string]any{"StringEquals": map[string]any{"lambda:FunctionArn": relay}}
+		// Mappings have no ARN before they exist, and AWS lists them on
+		// "*" only: creation is held to the relay function by condition.
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("RelayMappingsCreate"), Actions: jsii.Strings("lambda:CreateEventSourceMapping"),
+			Resources: jsii.Strings("*"), Conditions: onRelay,
+		}))
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("RelayMappingsList"), Actions: jsii.Strings("lambda:ListEventSourceMappings"), Resources: jsii.Strings("*"),
+		}))
+		mappings := st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("lambda"), Resource: jsii.String("event-source-mapping"),
+			ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("RelayMappingsDelete"), Actions: jsii.Strings("lambda:DeleteEventSourceMapping", "lambda:GetEventSourceMapping"),
+			Resources: &[]*string{mappings}, Conditions: onRelay,
+		}))
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("TenantTablesStreamEnable"), Actions: jsii.Strings("dynamodb:DescribeTable", "dynamodb:UpdateTable"),
+			Resources: &d.tables,
+		}))
+		env["PAYVAND_RELAY_FUNCTION"] = jsii.String(p.Name("relay"))
+	case manifest.TenantStreams:
+		streams := st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("dynamodb"), Resource: jsii.String("table"),
+			ResourceName: jsii.String(p.TenantTablePrefix() + "*/stream/*")})
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("TenantTableStreams"),
+			Actions:   jsii.Strings("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"),
+			Resources: &[]*string{streams},
+		}))
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("ListStreams"), Actions: jsii.Strings("dynamodb:ListStreams"), Resources: jsii.Strings("*"),
+		}))
+		env["PAYVAND_TABLE_PREFIX"] = jsii.String(p.TenantTablePrefix())
 	default:
 		must(false, "manifest resource %q has no grant in the stack", resource)
 	}
