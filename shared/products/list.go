@@ -118,6 +118,7 @@ func (s *Service) ProductStats(ctx context.Context) (*crm.ProductStats, error) {
 			}
 		}
 	}
+	st.TopSellers = topSellers(it, 10)
 	p, err := t.Query(ctx, store.Query{Index: "GSI5", PK: lowPK, Limit: 50})
 	if err != nil {
 		return nil, err
@@ -264,29 +265,42 @@ func decodeInterests(items []store.Item) ([]*crm.Interest, error) {
 // once none is left, marks the product: only its first detail read pays
 // the second round trip.
 func (s *Service) ProductWithInterests(ctx context.Context, id string, limit int) (*crm.Product, []*crm.Interest, error) {
+	p, interests, _, err := s.ProductDetail(ctx, id, limit)
+	return p, interests, err
+}
+
+// ProductDetail is ProductWithInterests with the product's sales figures
+// item (PerfSK, kept by the sales group; nil before its first sale), which
+// sorts right after the product: still one Query.
+func (s *Service) ProductDetail(ctx context.Context, id string, limit int) (*crm.Product, []*crm.Interest, store.Item, error) {
 	t, err := s.Tables.TenantTable(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if !ids.Valid(id) {
-		return nil, nil, notFound()
+		return nil, nil, nil, notFound()
 	}
-	p, err := t.Query(ctx, store.Query{PK: productKey(id).PK, Limit: limit + 1})
+	p, err := t.Query(ctx, store.Query{PK: productKey(id).PK, Limit: limit + 2})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(p.Items) == 0 || store.KeyOf(p.Items[0]) != productKey(id) {
-		return nil, nil, notFound()
+		return nil, nil, nil, notFound()
 	}
 	st, err := decodeStored(p.Items[0])
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	items := p.Items[1:]
+	var perf store.Item
+	if len(items) > 0 && store.Str(items[0], store.SK) == PerfSK {
+		perf, items = items[0], items[1:]
+	}
+	items = items[:min(len(items), limit)]
 	if !st.here {
 		old, err := s.moveInterests(ctx, t, id)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		seen := map[string]bool{}
 		for _, it := range items {
@@ -299,7 +313,7 @@ func (s *Service) ProductWithInterests(ctx context.Context, id string, limit int
 		}
 	}
 	interests, err := decodeInterests(items)
-	return st.Product, interests, err
+	return st.Product, interests, perf, err
 }
 
 // moveInterests reads the product's interests kept where they were before

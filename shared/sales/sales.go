@@ -23,6 +23,7 @@ import (
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/customers"
 	"payvand.dev/shared/ids"
+	"payvand.dev/shared/jalali"
 	"payvand.dev/shared/money"
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/products"
@@ -255,7 +256,7 @@ func (s *Service) CreateSale(ctx context.Context, in *SaleInput) (*Sale, error) 
 		}
 		if !seen[l.ProductID] {
 			seen[l.ProductID] = true
-			keys = append(keys, products.ProductKey(l.ProductID))
+			keys = append(keys, products.ProductKey(l.ProductID), products.PerfKey(l.ProductID))
 		}
 	}
 	if in.CustomerID != "" {
@@ -369,34 +370,158 @@ func stockOps(ctx context.Context, byKey map[store.Key]store.Item, sale *Sale, d
 			}
 			return nil, invalid("products", "no such product: "+id)
 		}
-		_, pops, err := products.StockOps(ctx, it, dir*qty[id], now)
+		p, pops, err := products.StockOps(ctx, it, dir*qty[id], now)
 		if err != nil {
 			return nil, err
 		}
 		ops = append(ops, pops...)
+		perf, err := perfOp(byKey[products.PerfKey(id)], id, sale, -dir)
+		if err != nil {
+			return nil, err
+		}
+		var revenue int64
+		for _, l := range sale.Lines {
+			if l.ProductID == id {
+				revenue += l.TotalMinor
+			}
+		}
+		units, name, rev := products.SoldAttrs(id)
+		ops = append(ops, perf, store.UpdateOp(store.Update{Key: products.CounterKey(),
+			Add: map[string]int64{units: -dir * qty[id], rev(sale.Currency): -dir * revenue},
+			Set: store.Item{name: store.AV(p.Name)}}))
 	}
 	return ops, nil
 }
 
-// mergeOps folds counter updates of one item (only Add, no conditions)
+// productPerf is a product's sales figures item (products.PerfKey), kept
+// in the sale's transaction: completed sales count; a refund or a
+// cancellation of a completed sale takes its figures back.
+type productPerf struct {
+	UnitsSold  int64            `dynamo:"units_sold"`
+	SalesCount int64            `dynamo:"sales_count"`
+	Revenue    map[string]int64 `dynamo:"revenue"`
+	LastSoldAt *time.Time       `dynamo:"last_sold_at"`
+	Recent     []perfSale       `dynamo:"recent"`
+	Version    int64            `dynamo:"version"`
+}
+
+type perfSale struct {
+	SaleID       string    `dynamo:"sale_id"`
+	Date         time.Time `dynamo:"date"`
+	Quantity     int64     `dynamo:"quantity"`
+	TotalMinor   int64     `dynamo:"total_minor"`
+	Currency     string    `dynamo:"currency"`
+	CustomerID   string    `dynamo:"customer_id"`
+	CustomerName string    `dynamo:"customer_name"`
+	Status       string    `dynamo:"status"`
+}
+
+// recentSales bounds the sales history kept on a product.
+const recentSales = 20
+
+// perfOp adds (n = 1) or takes back (n = -1) the sale's lines of product
+// id on its figures item, conditioned on the version read.
+func perfOp(it store.Item, id string, sale *Sale, n int64) (store.Op, error) {
+	var p productPerf
+	cond := store.NotExists()
+	if it != nil {
+		if err := dynamo.UnmarshalItem(it, &p); err != nil {
+			return store.Op{}, crm.Wrap(err, "unmarshal product figures")
+		}
+		cond = store.VersionIs(p.Version)
+	}
+	if p.Revenue == nil {
+		p.Revenue = map[string]int64{}
+	}
+	var q, total int64
+	for _, l := range sale.Lines {
+		if l.ProductID == id {
+			q, total = q+l.Quantity, total+l.TotalMinor
+		}
+	}
+	p.UnitsSold += n * q
+	p.SalesCount += n
+	p.Revenue[sale.Currency] += n * total
+	if n > 0 {
+		d := sale.SaleDate
+		if p.LastSoldAt == nil || d.After(*p.LastSoldAt) {
+			p.LastSoldAt = &d
+		}
+		p.Recent = append([]perfSale{{SaleID: sale.ID, Date: d, Quantity: q, TotalMinor: total, Currency: sale.Currency,
+			CustomerID: sale.CustomerID, CustomerName: sale.CustomerName, Status: sale.Status}}, p.Recent...)
+		p.Recent = p.Recent[:min(len(p.Recent), recentSales)]
+	} else {
+		for i := range p.Recent {
+			if p.Recent[i].SaleID == sale.ID {
+				p.Recent[i].Status = sale.Status
+			}
+		}
+	}
+	p.Version++
+	item, err := store.Marshal(products.PerfKey(id), p)
+	if err != nil {
+		return store.Op{}, err
+	}
+	return store.PutOp(item, cond), nil
+}
+
+// ProductPerformance is a product's sales figures as the product detail
+// shows them (performance and sales_history), amounts as decimals.
+func ProductPerformance(it store.Item, currency string, loc *time.Location) (map[string]any, []map[string]any) {
+	perf := map[string]any{"units_sold": int64(0), "sales_count": int64(0), "revenue": 0.0, "revenue_by_currency": map[string]float64{},
+		"last_sold_at": nil, "last_sold_at_jalali": ""}
+	history := []map[string]any{}
+	if it == nil {
+		return perf, history
+	}
+	var p productPerf
+	if err := dynamo.UnmarshalItem(it, &p); err != nil {
+		return perf, history
+	}
+	byCur := map[string]float64{}
+	for c, v := range p.Revenue {
+		if v != 0 {
+			byCur[c] = money.FromMinor(v, c)
+		}
+	}
+	perf["units_sold"], perf["sales_count"], perf["revenue_by_currency"] = p.UnitsSold, p.SalesCount, byCur
+	perf["revenue"] = money.FromMinor(p.Revenue[currency], currency)
+	if p.LastSoldAt != nil {
+		perf["last_sold_at"], perf["last_sold_at_jalali"] = *p.LastSoldAt, jalali.Format(*p.LastSoldAt, loc)
+	}
+	for _, r := range p.Recent {
+		history = append(history, map[string]any{"sale_id": r.SaleID, "date": r.Date, "date_jalali": jalali.Format(r.Date, loc),
+			"quantity": r.Quantity, "total": money.FromMinor(r.TotalMinor, r.Currency), "currency": r.Currency,
+			"customer_id": r.CustomerID, "customer_name": r.CustomerName, "status": r.Status})
+	}
+	return perf, history
+}
+
+// mergeOps folds unconditional updates of one item (counters, names)
 // into one op: a transaction touches each item once.
 func mergeOps(ops []store.Op) []store.Op {
 	var out []store.Op
 	at := map[store.Key]int{}
 	for _, o := range ops {
-		if u := o.Update; u != nil && len(u.Set) == 0 && len(u.Remove) == 0 && len(u.Cond) == 0 {
+		if u := o.Update; u != nil && len(u.Remove) == 0 && len(u.Cond) == 0 {
 			if i, ok := at[u.Key]; ok {
 				for k, v := range u.Add {
 					out[i].Update.Add[k] += v
 				}
+				for k, v := range u.Set {
+					out[i].Update.Set[k] = v
+				}
 				continue
 			}
-			add := map[string]int64{}
+			add, set := map[string]int64{}, store.Item{}
 			for k, v := range u.Add {
 				add[k] = v
 			}
+			for k, v := range u.Set {
+				set[k] = v
+			}
 			cp := *u
-			cp.Add = add
+			cp.Add, cp.Set = add, set
 			at[u.Key] = len(out)
 			out = append(out, store.UpdateOp(cp))
 			continue
@@ -568,7 +693,7 @@ func (s *Service) UpdateSale(ctx context.Context, id string, p *SalePatch) (*Sal
 				for _, l := range sale.Lines {
 					if !seen[l.ProductID] {
 						seen[l.ProductID] = true
-						keys = append(keys, products.ProductKey(l.ProductID))
+						keys = append(keys, products.ProductKey(l.ProductID), products.PerfKey(l.ProductID))
 					}
 				}
 				items, err := batchGet(ctx, t, keys)

@@ -13,6 +13,8 @@ import (
 	"payvand.dev/shared/httpapi"
 	"payvand.dev/shared/jalali"
 	"payvand.dev/shared/money"
+	"payvand.dev/shared/sales"
+	"payvand.dev/shared/store"
 )
 
 // ProductView is a product with decimal prices and its Jalali date.
@@ -164,12 +166,13 @@ func Register(s *httpapi.Server, svc Service) {
 		}
 		httpapi.Register(s, route(http.MethodGet, "/{id}", "get", "A product with its interested customers"),
 			func(ctx context.Context, in *IDInput) (*httpapi.Body[ProductDetail], error) {
-				p, interests, err := svc.ProductWithInterests(ctx, in.ID, 50)
+				p, interests, perf, err := productDetail(ctx, svc, in.ID)
 				if err != nil {
 					return nil, err
 				}
-				return httpapi.OK(ProductDetail{ProductView: view(ctx, p), SalesHistory: []map[string]any{}, CustomerInterests: interests,
-					Performance: map[string]any{"units_sold": 0, "revenue": 0}}, ""), nil
+				performance, history := sales.ProductPerformance(perf, p.Currency, httpapi.LocationFrom(ctx))
+				return httpapi.OK(ProductDetail{ProductView: view(ctx, p), SalesHistory: history, CustomerInterests: interests,
+					Performance: performance}, ""), nil
 			})
 	}
 	registerInterests(s, svc)
@@ -336,4 +339,16 @@ func list(ctx context.Context, s *httpapi.Server, svc Service, in *ListInput, sc
 // Mount is the products route group.
 func Mount() app.Mount {
 	return app.Mount{Name: "products", Register: func(s *httpapi.Server, d *app.Deps) { Register(s, d.Products) }}
+}
+
+// productDetail reads the product, its newest interests and its sales
+// figures (kept by the sales group) in one query where the service can.
+func productDetail(ctx context.Context, svc Service, id string) (*crm.Product, []*crm.Interest, store.Item, error) {
+	if d, ok := svc.(interface {
+		ProductDetail(ctx context.Context, id string, limit int) (*crm.Product, []*crm.Interest, store.Item, error)
+	}); ok {
+		return d.ProductDetail(ctx, id, 50)
+	}
+	p, interests, err := svc.ProductWithInterests(ctx, id, 50)
+	return p, interests, nil, err
 }

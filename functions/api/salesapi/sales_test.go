@@ -35,6 +35,21 @@ func TestSalesTakeAndGiveBackStock(t *testing.T) {
 		if qa, qb := quantity(t, e, tok, a), quantity(t, e, tok, b); qa != 2 || qb != 2 {
 			t.Fatalf("stock after sale: %v %v", qa, qb)
 		}
+		// The product's detail shows its sales (same one query); stats its top sellers.
+		pd := e.Do("GET", "/api/products/"+a, tok, nil).Want(t, 200).Data()
+		if perf := pd["performance"].(map[string]any); perf["units_sold"] != float64(3) || perf["revenue"] != 37.2 || perf["sales_count"] != float64(1) || perf["last_sold_at_jalali"] == "" {
+			t.Fatalf("performance: %v", perf)
+		}
+		if h := pd["sales_history"].([]any); len(h) != 1 || h[0].(map[string]any)["customer_name"] != "Kavir Market" || h[0].(map[string]any)["quantity"] != float64(3) {
+			t.Fatalf("sales history: %v", h)
+		}
+		if l := e.LastRequestLog(); l["store_reads"] != float64(1) {
+			t.Errorf("product detail: %v reads", l["store_reads"])
+		}
+		top := e.Do("GET", "/api/products/stats", tok, nil).Want(t, 200).Data()["top_sellers"].([]any)
+		if len(top) != 2 || top[0].(map[string]any)["name"] != "Saffron 5g" || top[0].(map[string]any)["units_sold"] != float64(3) {
+			t.Fatalf("top sellers: %v", top)
+		}
 		// More than there is: 409 naming the product, nothing written.
 		r := e.Do("POST", "/api/sales", tok, map[string]any{"customer_id": cust, "status": "completed",
 			"products": []map[string]any{{"product_id": b, "quantity": 1}, {"product_id": a, "quantity": 3}}}).Want(t, 409)
@@ -76,6 +91,10 @@ func TestSalesTakeAndGiveBackStock(t *testing.T) {
 			t.Fatalf("stock after refund: %v %v", qa, qb)
 		}
 		e.Do("PUT", "/api/sales/"+id, tok, map[string]any{"status": "completed"}).Want(t, 409)
+		pd = e.Do("GET", "/api/products/"+a, tok, nil).Want(t, 200).Data()
+		if perf := pd["performance"].(map[string]any); perf["units_sold"] != float64(0) || pd["sales_history"].([]any)[0].(map[string]any)["status"] != "refunded" {
+			t.Fatalf("after refund: %v %v", perf, pd["sales_history"])
+		}
 		// Pending → completed takes it; cancelled gives it back.
 		pend := e.Do("POST", "/api/sales", tok, map[string]any{"products": []map[string]any{{"product_id": b, "quantity": 3}}}).Want(t, 201).Data()["id"].(string)
 		if quantity(t, e, tok, b) != 3 {
