@@ -1,6 +1,13 @@
 // Package events is the event catalogue and the bus port. Domain writes
-// record events in the outbox of the tenant table (shared/outbox); the
-// publisher and consumers that drain it arrive with the events issue.
+// record events in the outbox of the tenant table (shared/outbox) in
+// their own transaction; the relay (shared/relay) publishes them — on AWS
+// from each tenant table's DynamoDB stream to EventBridge
+// (EventBridge.PublishEnvelopes, ten entries a request), locally through
+// the in-process bus (InProcess) — and deletes each record once the bus
+// took it. Delivery is at least once; consumers drop repeats by event id
+// (outbox.ProcessedOp in their own transaction). Every consumer receives
+// the Envelope {id, type, version, tenant, actor, occurred_at, data};
+// Catalogue lists every type with a sample of its data.
 package events
 
 // Detail types recorded by the customers route group.
