@@ -14,6 +14,7 @@
 //	by due date     GSI2PK=TASKS#DUE           GSI2SK=<YYYY-MM-DD or ~>#<id>
 //	by status       GSI3PK=TASKS#STATUS#<s>    GSI3SK=<id>
 //	by priority     GSI4PK=TASKS#PRIORITY      GSI4SK=<rank 1-4>#<id>
+//	by creator      GSI5PK=TASKS#CREATOR#<user> GSI5SK=<id>
 //	counters        PK=COUNTER#TASKS           SK=STATS  (total, st_<status>)
 //	label           PK=LABEL#<id>       SK=#LABEL      GSI1PK=LABELS GSI1SK=<name key>#<id>
 //	label name      PK=LABELNAME#<name key>  SK=LABELNAME  (unique names)
@@ -53,6 +54,7 @@ func timeKey(task, id string) store.Key    { return store.Key{PK: taskPK(task), 
 func attachKey(task, id string) store.Key  { return store.Key{PK: taskPK(task), SK: "ATTACH#" + id} }
 func subKey(parent, id string) store.Key   { return store.Key{PK: taskPK(parent), SK: "SUB#" + id} }
 func statusPK(s string) string             { return "TASKS#STATUS#" + s }
+func creatorPK(user string) string         { return "TASKS#CREATOR#" + user }
 func counterKey() store.Key                { return store.Key{PK: "COUNTER#TASKS", SK: "STATS"} }
 func storageKey() store.Key                { return store.Key{PK: "COUNTER#STORAGE", SK: "STATS"} }
 func labelKey(id string) store.Key         { return store.Key{PK: "LABEL#" + id, SK: "#LABEL"} }
@@ -127,6 +129,9 @@ func toItem(t *crm.Task) (store.Item, []string, error) {
 	it["GSI2PK"], it["GSI2SK"] = store.AV(duePK), store.AV(dueSK(t))
 	it["GSI3PK"], it["GSI3SK"] = store.AV(statusPK(t.Status)), store.AV(t.ID)
 	it["GSI4PK"], it["GSI4SK"] = store.AV(priorityPK), store.AV(strconv.Itoa(crm.PriorityRank(t.Priority))+"#"+t.ID)
+	if t.CreatedBy != "" {
+		it["GSI5PK"], it["GSI5SK"] = store.AV(creatorPK(t.CreatedBy)), store.AV(t.ID)
+	}
 	return it, r.Tokens, nil
 }
 

@@ -57,23 +57,33 @@ func (s *Service) ListTasks(ctx context.Context, f crm.TaskFilter) (*crm.TaskPag
 	switch f.SortBy {
 	case "due_date":
 		q.Index, q.PK, indexed = "GSI2", duePK, "due"
+		to := ""
+		if f.DueTo != "" {
+			to = f.DueTo + "#~"
+		}
+		if f.Overdue && (to == "" || f.Today < to) {
+			to = f.Today // before today: the key range, not a filter
+		}
 		switch {
 		case f.DueDate != "":
 			q.SK = store.SKPrefix(f.DueDate + "#")
-		case f.DueFrom != "" && f.DueTo != "":
-			q.SK = store.SKBetweenOf(f.DueFrom, f.DueTo+"#~")
+		case f.DueFrom != "" && to != "":
+			q.SK = store.SKBetweenOf(f.DueFrom, to)
 		case f.DueFrom != "":
 			q.SK = store.SKGreaterEq(f.DueFrom)
-		case f.DueTo != "":
-			q.SK = store.SKLessEq(f.DueTo + "#~")
+		case to != "":
+			q.SK = store.SKLessEq(to)
 		default:
 			indexed = ""
 		}
 	case "priority":
 		q.Index, q.PK = "GSI4", priorityPK
 	default:
-		if f.Status != "" {
+		switch {
+		case f.Status != "":
 			q.Index, q.PK, indexed = "GSI3", statusPK(f.Status), "status"
+		case f.Creator != "":
+			q.Index, q.PK, indexed = "GSI5", creatorPK(f.Creator), "creator"
 		}
 	}
 	q.Filter = conds(f, indexed)
@@ -128,7 +138,7 @@ func conds(f crm.TaskFilter, indexed string) []store.Cond {
 	if f.Priority != "" {
 		c = append(c, store.Eq("priority", f.Priority))
 	}
-	if f.Creator != "" {
+	if f.Creator != "" && indexed != "creator" {
 		c = append(c, store.Eq("created_by", f.Creator))
 	}
 	if f.Department != "" {

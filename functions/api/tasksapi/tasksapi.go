@@ -213,7 +213,11 @@ func (in *ListInput) filter(ctx context.Context) (crm.TaskFilter, error) {
 	if mine {
 		f.Assignee = auth.PrincipalFrom(ctx).Subject
 	}
-	f.SortBy, f.Desc = in.SortField("-created_at")
+	def := "-created_at"
+	if f.Overdue {
+		def = "due_date" // the most overdue first, read from the due-date index
+	}
+	f.SortBy, f.Desc = in.SortField(def)
 	if !slices.Contains([]string{"created_at", "due_date", "priority"}, f.SortBy) {
 		fe.Add("sort", "sort by one of: due_date, -due_date, priority, -priority, created_at, -created_at")
 	}
