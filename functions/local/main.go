@@ -21,6 +21,7 @@ import (
 	"payvand.dev/functions/routes"
 	"payvand.dev/shared/config"
 	_ "payvand.dev/shared/httpapi/docsui" // /api/docs from embedded files
+	"payvand.dev/shared/notify"
 )
 
 func main() {
@@ -97,6 +98,13 @@ func housekeeping(ctx context.Context, deps *app.Deps, logger *slog.Logger) {
 			logger.Warn("housekeeping", "err", err)
 		} else if len(purged) > 0 {
 			logger.Info("housekeeping", "purged_tenants", purged)
+		}
+		if ts, err := deps.Control.AllTenants(ctx); err == nil {
+			for _, t := range ts {
+				if _, err := notify.DueSoon(ctx, deps.Control.TableFor(t.Key), time.Now()); err != nil {
+					logger.Warn("due-soon reminders", "tenant", t.Key, "err", err)
+				}
+			}
 		}
 		select {
 		case <-ctx.Done():

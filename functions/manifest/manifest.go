@@ -195,6 +195,14 @@ var eventFunctions = []Function{
 		TimeoutS:  60,
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Email, Connections},
 	},
+	{
+		Name:      "reminders",
+		Kind:      Scheduled,
+		Schedule:  "rate(1 hour)", // task_due_soon notifications
+		MemoryMB:  256,
+		TimeoutS:  300,
+		Resources: []string{ControlTable, TenantTables},
+	},
 }
 
 func init() { Functions = append(Functions, eventFunctions...) }

@@ -43,7 +43,13 @@ func (Notifier) Handle(ctx context.Context, t store.Table, ev outbox.Event) erro
 	if err != nil || len(planned) == 0 {
 		return err
 	}
-	ops := []store.Op{outbox.ProcessedOp(Consumer, ev.ID)}
+	return write(ctx, t, outbox.ProcessedOp(Consumer, ev.ID), ev.Actor, ev.ID, planned)
+}
+
+// write puts the notifications that reach an active user, each with its
+// notification.created event, in one transaction with the marker.
+func write(ctx context.Context, t store.Table, marker store.Op, actor, eventID string, planned []*Notification) error {
+	ops := []store.Op{marker}
 	for _, n := range planned {
 		if len(ops)+2 > store.MaxTransactOps {
 			break
@@ -58,14 +64,14 @@ func (Notifier) Handle(ctx context.Context, t store.Table, ev outbox.Event) erro
 		if u.Status != users.StatusActive {
 			continue
 		}
-		n.ActorID, n.EventID = ev.Actor, ev.ID
+		n.ActorID, n.EventID = actor, eventID
 		ops = append(ops, PutOp(n), outbox.Op(ctx, Created, map[string]any{"notification": n,
 			"push": Wants(u, "push", n.Type), "email": Wants(u, "email", n.Type), "email_to": u.Email, "locale": u.Locale}))
 	}
 	if len(ops) == 1 {
 		return nil
 	}
-	err = t.TransactWrite(ctx, ops...)
+	err := t.TransactWrite(ctx, ops...)
 	if outbox.Duplicate(err) {
 		return nil
 	}

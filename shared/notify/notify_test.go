@@ -125,3 +125,31 @@ func TestPreferencesDecidePushAndEmail(t *testing.T) {
 		t.Fatal("defaults")
 	}
 }
+
+func TestDueSoonRemindsAssigneesOncePerDueDate(t *testing.T) {
+	tb, u := setup(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)
+	put := func(id, due, status string) {
+		it := store.KeyItem(store.Key{PK: "TASK#" + id, SK: "#TASK"})
+		it["id"], it["title"], it["status"], it["due_date"] = store.AV(id), store.AV("Task "+id), store.AV(status), store.AV(due)
+		it["assignee_ids"] = store.AV([]string{u.ID})
+		it["GSI2PK"], it["GSI2SK"] = store.AV("TASKS#DUE"), store.AV(due+"#"+id)
+		if err := tb.Put(ctx, it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("a", "2026-11-28", "in_progress")
+	put("b", "2026-11-29", "not_started")
+	put("c", "2026-11-29", "completed")
+	put("d", "2026-12-05", "not_started")
+	for range 2 {
+		if _, err := notify.DueSoon(ctx, tb, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, _, _, _ := notify.List(ctx, tb, u.ID, notify.Filter{Type: notify.TaskDueSoon, Limit: 10})
+	if len(l) != 2 {
+		t.Fatalf("%d reminders, want 2 (a and b, once each)", len(l))
+	}
+}

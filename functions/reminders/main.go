@@ -1,0 +1,53 @@
+// Command reminders is the scheduled Lambda that tells assignees of open
+// tasks due today or tomorrow (task_due_soon notifications, once per task
+// and due date).
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"payvand.dev/functions/awsenv"
+	"payvand.dev/functions/boot"
+	"payvand.dev/shared/notify"
+	"payvand.dev/shared/tenancy"
+)
+
+func main() {
+	logger, cfg, err := boot.Start("reminders")
+	if err != nil {
+		os.Exit(1)
+	}
+	_, control, err := awsenv.ControlPlane(context.Background(), cfg)
+	if err != nil {
+		logger.Error("cannot start", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(func(ctx context.Context) error {
+		n, err := Run(ctx, control, time.Now())
+		logger.InfoContext(ctx, "reminders", "tasks", n, "err", err)
+		return err
+	})
+}
+
+// Run reminds in every active tenant.
+func Run(ctx context.Context, control *tenancy.ControlPlane, now time.Time) (int, error) {
+	ts, err := control.AllTenants(ctx)
+	if err != nil {
+		return 0, err
+	}
+	total, errs := 0, error(nil)
+	for _, t := range ts {
+		if t.Status != tenancy.StatusActive {
+			continue
+		}
+		n, err := notify.DueSoon(ctx, control.TableFor(t.Key), now)
+		total += n
+		errs = errors.Join(errs, err)
+	}
+	return total, errs
+}
