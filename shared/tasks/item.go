@@ -10,6 +10,8 @@
 //	  time entry    PK=TASK#<id>        SK=TIME#<id>
 //	  attachment    PK=TASK#<id>        SK=ATTACH#<id>
 //	  subtask copy  PK=TASK#<parent>    SK=SUB#<id>          (the subtask's record, no index keys)
+//	  label         PK=TASK#<id>        SK=LABEL#<label>     GSI2PK=TASKS#LABEL#<label> GSI2SK=<task id>
+//	  department    PK=TASK#<id>        SK=DEPT              GSI3PK=TASKS#DEPT#<dept>   GSI3SK=<task id>
 //	all, by id      GSI1PK=TASKS               GSI1SK=<id>
 //	by due date     GSI2PK=TASKS#DUE           GSI2SK=<YYYY-MM-DD or ~>#<id>
 //	by status       GSI3PK=TASKS#STATUS#<s>    GSI3SK=<id>
@@ -23,6 +25,7 @@
 package tasks
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -318,4 +321,43 @@ func labelFromItem(it store.Item) (*crm.Label, error) {
 	}
 	l := crm.Label(r)
 	return &l, nil
+}
+
+func labelPK(label string) string { return "TASKS#LABEL#" + label }
+func deptPK(dept string) string   { return "TASKS#DEPT#" + dept }
+
+// membershipOps keep the small items that put a task in its labels' and
+// its department's indexes (the task item's own indexes are taken by the
+// list's sort orders), so that those filters read only the tasks they
+// name.
+func membershipOps(task, old *crm.Task) []store.Op {
+	var ops []store.Op
+	var oldLabels []string
+	oldDept := ""
+	if old != nil {
+		oldLabels, oldDept = old.LabelIDs, old.DepartmentID
+	}
+	for _, l := range task.LabelIDs {
+		if !slices.Contains(oldLabels, l) {
+			it := store.KeyItem(store.Key{PK: taskPK(task.ID), SK: "LABEL#" + l})
+			it["task_id"], it["GSI2PK"], it["GSI2SK"] = store.AV(task.ID), store.AV(labelPK(l)), store.AV(task.ID)
+			ops = append(ops, store.PutOp(it))
+		}
+	}
+	for _, l := range oldLabels {
+		if !slices.Contains(task.LabelIDs, l) {
+			ops = append(ops, store.DeleteOp(store.Key{PK: taskPK(task.ID), SK: "LABEL#" + l}))
+		}
+	}
+	if task.DepartmentID != oldDept {
+		k := store.Key{PK: taskPK(task.ID), SK: "DEPT"}
+		if task.DepartmentID == "" {
+			ops = append(ops, store.DeleteOp(k))
+		} else {
+			it := store.KeyItem(k)
+			it["task_id"], it["GSI3PK"], it["GSI3SK"] = store.AV(task.ID), store.AV(deptPK(task.DepartmentID)), store.AV(task.ID)
+			ops = append(ops, store.PutOp(it))
+		}
+	}
+	return ops
 }

@@ -49,7 +49,7 @@ func (s *Service) ListTasks(ctx context.Context, f crm.TaskFilter) (*crm.TaskPag
 	if f.Assignee != "" && f.Search == "" && f.SortBy == "created_at" && len(conds(crm.TaskFilter{Assignee: f.Assignee}, "")) == len(conds(f, "")) {
 		return s.listAssigned(ctx, t, f)
 	}
-	if f.Search != "" || f.Assignee != "" {
+	if f.Search != "" || f.Assignee != "" || f.Label != "" || f.Department != "" {
 		return s.listInMemory(ctx, t, f)
 	}
 	q := store.Query{Index: "GSI1", PK: listPK, Reverse: f.Desc, Limit: f.Limit, Offset: f.Offset, Cursor: f.Cursor}
@@ -174,8 +174,9 @@ func conds(f crm.TaskFilter, indexed string) []store.Cond {
 	return c
 }
 
-// listInMemory pages a search or an assignee's tasks: the ids from one
-// index query, the tasks in batches of 100.
+// listInMemory pages a search, or an assignee's, a label's or a
+// department's tasks: the ids from one index query (at most 1,000), the
+// tasks in batches of 100, filtered, sorted and paged in memory.
 func (s *Service) listInMemory(ctx context.Context, t store.Table, f crm.TaskFilter) (*crm.TaskPage, error) {
 	var idList []string
 	var err error
@@ -184,7 +185,17 @@ func (s *Service) listInMemory(ctx context.Context, t store.Table, f crm.TaskFil
 			return nil, err
 		}
 	} else {
-		p, err := t.Query(ctx, store.Query{Index: "GSI5", PK: assigneePK(f.Assignee), Limit: maxInMemory})
+		// The most telling membership index: an assignee's, a label's or
+		// a department's tasks.
+		q := store.Query{Index: "GSI5", PK: assigneePK(f.Assignee), Limit: maxInMemory}
+		switch {
+		case f.Assignee != "":
+		case f.Label != "":
+			q.Index, q.PK = "GSI2", labelPK(f.Label)
+		default:
+			q.Index, q.PK = "GSI3", deptPK(f.Department)
+		}
+		p, err := t.Query(ctx, q)
 		if err != nil {
 			return nil, err
 		}

@@ -235,6 +235,7 @@ func (s *Service) create(ctx context.Context, p *crm.TaskPatch, roles map[string
 		return nil, err
 	}
 	ops = append(ops, aops...)
+	ops = append(ops, membershipOps(task, nil)...)
 	ops = append(ops, outbox.Op(ctx, "task.created", map[string]any{"task": eventTask(task)}))
 	if len(task.AssigneeIDs) > 0 {
 		ops = append(ops, outbox.Op(ctx, "task.assigned", map[string]any{"task_id": task.ID, "title": task.Title,
@@ -489,6 +490,7 @@ func (s *Service) updateOnce(ctx context.Context, id string, p *crm.TaskPatch, r
 		return nil, err
 	}
 	ops = append(ops, aops...)
+	ops = append(ops, membershipOps(&task, old)...)
 	ops = append(ops, outbox.Op(ctx, "task.updated", map[string]any{"task": eventTask(&task)}))
 	if task.Status != old.Status {
 		ops = append(ops, outbox.Op(ctx, "task.status_changed", map[string]any{"task_id": task.ID, "title": task.Title,
