@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	st "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
-	"payvand.dev/events"
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/awssign"
 	"payvand.dev/shared/outbox"
@@ -114,13 +113,15 @@ func TestRelayPublishesRecordsReadFromTheTablesStream(t *testing.T) {
 		Body:    map[string]string{"Name": "pvrelay-bus"}}); err != nil {
 		t.Fatal(err)
 	}
-	bus := &events.EventBridge{Config: cfg, BusName: "pvrelay-bus"}
-	pub := &refuse{next: events.Publisher(bus.PublishEnvelopes), typ: "task.deleted"}
+	pub := &refuse{typ: "task.deleted"}
 	ev := streamEvent(t, ctx, dynamodbstreams.NewFromConfig(cfg), arn)
 	if len(ev.Records) < 24 {
 		t.Fatalf("%d stream records, want the 12 items and 12 outbox records", len(ev.Records))
 	}
-	resp, err := (&relay.Stream{DB: db, Prefix: "pvrelay-tenant-", Pub: pub}).Handle(ctx, ev)
+	h := handler(cfg, "pvrelay-tenant-", "pvrelay-bus") // as the Lambda builds it: signed DeleteItem
+	pub.next = h.Pub
+	h.Pub = pub
+	resp, err := h.Handle(ctx, ev)
 	if err != nil {
 		t.Fatal(err)
 	}

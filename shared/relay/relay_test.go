@@ -152,7 +152,7 @@ func TestStreamHandlerPublishesOutboxInsertsAndReportsRefusals(t *testing.T) {
 	}
 	ev.Records = append(ev.Records, relay.StreamRecord{EventName: "REMOVE"})
 	pub := &recorder{fail: map[string]bool{"x.refused": true}}
-	resp, err := (&relay.Stream{DB: db, Prefix: "pt-", Pub: pub}).Handle(context.Background(), ev)
+	resp, err := (&relay.Stream{Delete: relay.DeleteOf(db), Prefix: "pt-", Pub: pub}).Handle(context.Background(), ev)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,9 +52,16 @@ type ItemFailure struct {
 
 // Stream is the relay Lambda's handler.
 type Stream struct {
-	DB     store.DB
+	// Delete removes a published outbox record (DeleteOf(db), or
+	// SignedDelete to keep the DynamoDB client out of the relay binary).
+	Delete func(ctx context.Context, table string, key store.Key) error
 	Prefix string
 	Pub    Publisher
+}
+
+// DeleteOf deletes through a store.
+func DeleteOf(db store.DB) func(context.Context, string, store.Key) error {
+	return func(ctx context.Context, table string, key store.Key) error { return db.Table(table).Delete(ctx, key) }
 }
 
 // TableOfARN is the table name in a stream ARN
@@ -125,7 +132,7 @@ func (s *Stream) Handle(ctx context.Context, ev StreamEvent) (BatchResponse, err
 		}
 		// Published: the record has done its work. Should the delete
 		// fail, its ttl removes it; the stream will not send it again.
-		if err := s.DB.Table(p.table).Delete(ctx, outbox.Key(p.ev.ID)); err != nil {
+		if err := s.Delete(ctx, p.table, outbox.Key(p.ev.ID)); err != nil {
 			slog.WarnContext(ctx, "relay: delete published outbox record", "id", p.ev.ID, "err", err)
 		}
 	}

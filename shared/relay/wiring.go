@@ -16,6 +16,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"payvand.dev/shared/awssign"
+	"payvand.dev/shared/store"
 )
 
 // Wiring connects tenant tables' streams to the relay Lambda by signed
@@ -182,4 +183,15 @@ func (w *Wiring) lambda(ctx context.Context, method, path string, body, out any)
 		return json.Unmarshal(raw, out)
 	}
 	return nil
+}
+
+// SignedDelete deletes outbox records with one signed DeleteItem request
+// each, so the relay binary carries no DynamoDB client.
+func SignedDelete(cfg aws.Config) func(context.Context, string, store.Key) error {
+	return func(ctx context.Context, table string, key store.Key) error {
+		return awssign.Do(ctx, cfg, awssign.Request{Service: "dynamodb", Host: "dynamodb",
+			Headers: map[string]string{"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.DeleteItem"},
+			Body: map[string]any{"TableName": table, "Key": map[string]any{
+				store.PK: map[string]string{"S": key.PK}, store.SK: map[string]string{"S": key.SK}}}})
+	}
 }
