@@ -40,9 +40,11 @@ test-aws: ## only the DynamoDB backend tests against moto_server
 openapi: ## regenerate functions/platform/openapi.json (the document the platform Lambda serves) after changing routes
 	cd functions && UPDATE_OPENAPI=1 $(GO) test -count=1 -run TestOpenAPIDocumentIsCurrent ./platform/
 
-bench: ## benchmarks: create+get customer, search at 1,000 and 50,000 customers (HTTP stack, embedded store)
+bench: ## benchmarks: create+get customer, search at 1,000 and 50,000 customers, completing a task and listing at 10,000 tasks (HTTP stack, embedded store)
 	cd functions && $(GO) test -run '^$$' -bench . -benchmem ./api/customersapi/
 	cd functions && $(GO) test -run '^$$' -bench BenchmarkSearch -benchtime=100x ./api/searchapi/
+	cd functions && $(GO) test -run '^$$' -bench BenchmarkCompleteTask -benchtime=2000x ./api/tasksapi/
+	cd functions && $(GO) test -run '^$$' -bench BenchmarkListTasks -benchtime=20x ./api/tasksapi/
 
 synth: build ## synthesize the CloudFormation template into cdk.out/ (offline; STAGE=dev|prod)
 	CDK_OUTDIR=cdk.out $(GO) run ./infra
