@@ -887,7 +887,20 @@ func (s *Service) SetStatus(ctx context.Context, id string, in StatusInput) (*cr
 		}
 		d.ActualValueMinor = &v
 	}
-	h := statusChange(ctx, d, status, in.Reason, now)
+	var h *crm.DealChange
+	event := "deal." + map[string]string{"won": "won", "lost": "lost", "open": "reopened"}[status]
+	if status == old.Status {
+		// The same status again only corrects its details: no new history entry.
+		event = "deal.updated"
+		if in.Reason == "" {
+			in.Reason = old.WonReason + old.LostReason
+		}
+		if close == "" {
+			close = old.CloseDate
+		}
+	} else {
+		h = statusChange(ctx, d, status, in.Reason, now)
+	}
 	switch status {
 	case "won":
 		d.WonReason, d.LostReason = in.Reason, ""
@@ -905,7 +918,6 @@ func (s *Service) SetStatus(ctx context.Context, id string, in StatusInput) (*cr
 		d.CloseDate = close
 	}
 	d.UpdatedAt, d.Version = now, old.Version+1
-	event := "deal." + map[string]string{"won": "won", "lost": "lost", "open": "reopened"}[status]
 	ops, err := dealOps(ctx, old, d, h, event, map[string]any{"deal": eventDeal(d), "from_status": old.Status, "to_status": status, "reason": in.Reason})
 	if err != nil {
 		return nil, err

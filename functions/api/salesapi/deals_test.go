@@ -148,6 +148,13 @@ func TestDealsThroughThePipeline(t *testing.T) {
 			t.Fatalf("status not in history: %v", h)
 		}
 		e.Do("PATCH", "/api/deals/"+id+"/status", tok, map[string]any{"status": "maybe"}).Want(t, 422)
+		// Won again only corrects the details: no second history entry.
+		if again := e.Do("PATCH", "/api/deals/"+id+"/status", tok, map[string]any{"status": "won", "actual_value": 1650000}).Want(t, 200).Data(); again["actual_value"] != float64(1650000) || again["won_reason"] != "Competitive pricing" || again["close_date"] != "2026-12-01" {
+			t.Fatalf("won again: %v", again)
+		}
+		if h := e.Do("GET", "/api/deals/"+id, tok, nil).Want(t, 200).Data()["history"].([]any); len(h) != 5 {
+			t.Fatalf("won again added history: %d entries", len(h))
+		}
 
 		// The pipeline's counters follow the deals.
 		def = e.Do("GET", "/api/pipelines/"+def["id"].(string), tok, nil).Want(t, 200).Data()
