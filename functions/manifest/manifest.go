@@ -196,6 +196,13 @@ var eventFunctions = []Function{
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Email, Connections},
 	},
 	{
+		Name:      "sms",
+		Prefixes:  []string{"/api/sms"},
+		MemoryMB:  256,
+		TimeoutS:  15,
+		Resources: []string{ControlTable, TenantTables, JWTSecret, SMS},
+	},
+	{
 		Name:      "reminders",
 		Kind:      Scheduled,
 		Schedule:  "rate(1 hour)", // task_due_soon notifications

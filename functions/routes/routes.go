@@ -14,6 +14,7 @@ import (
 	"payvand.dev/functions/api/productsapi"
 	"payvand.dev/functions/api/salesapi"
 	"payvand.dev/functions/api/searchapi"
+	"payvand.dev/functions/api/smsapi"
 	"payvand.dev/functions/api/tasksapi"
 	"payvand.dev/functions/api/teamapi"
 	"payvand.dev/functions/app"
@@ -21,5 +22,5 @@ import (
 
 // All is every HTTP route group of the manifest.
 func All() []app.Mount {
-	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), filesapi.Mount(), customersapi.Mount(), productsapi.Mount(), searchapi.Mount(), importapi.Mount(), salesapi.Mount(), tasksapi.Mount(), notificationsapi.Mount()}
+	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), filesapi.Mount(), customersapi.Mount(), productsapi.Mount(), searchapi.Mount(), importapi.Mount(), salesapi.Mount(), tasksapi.Mount(), notificationsapi.Mount(), smsapi.Mount()}
 }
