@@ -622,6 +622,7 @@ func dealOps(ctx context.Context, old *storedDeal, d *crm.Deal, h *crm.DealChang
 			ops = append(ops, store.CheckOp(customers.CustomerKey(d.CustomerID), store.Exists()))
 		}
 	}
+	ops = append(ops, contactCountOps(oldDeal, d)...)
 	if h != nil && d != nil {
 		hi, err := store.Marshal(historyKey(d.ID, h.ID), h)
 		if err != nil {
@@ -967,4 +968,28 @@ func (s *Service) DeleteDeal(ctx context.Context, id string) error {
 		return &crm.Error{Code: crm.ECONFLICT, Message: "the deal has too much history to delete at once"}
 	}
 	return dealConflict(t.TransactWrite(ctx, ops...))
+}
+
+// contactCountOps keep deals_count on the contacts a deal gains or loses.
+func contactCountOps(old, d *crm.Deal) []store.Op {
+	delta := map[string]int64{}
+	if old != nil {
+		for _, c := range old.Contacts {
+			delta[c.ContactID]--
+		}
+	}
+	if d != nil {
+		for _, c := range d.Contacts {
+			delta[c.ContactID]++
+		}
+	}
+	var ops []store.Op
+	for id, n := range delta {
+		if n != 0 {
+			ops = append(ops, store.UpdateOp(store.Update{Key: customers.ContactKey(id), Add: map[string]int64{"deals_count": n, "version": 1},
+				Cond: []store.Cond{store.Exists()}}))
+		}
+	}
+	slices.SortFunc(ops, func(a, b store.Op) int { return strings.Compare(a.Key().PK, b.Key().PK) })
+	return ops
 }

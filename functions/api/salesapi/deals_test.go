@@ -84,6 +84,9 @@ func TestDealsThroughThePipeline(t *testing.T) {
 			ish["contacts"].([]any)[0].(map[string]any)["name"] != "Sara Ahmadi" || ish["stage"].(map[string]any)["position"] != float64(1) {
 			t.Fatalf("ishyar deal: %v", ish)
 		}
+		if c := e.Do("GET", "/api/contacts/"+contact, tok, nil).Want(t, 200).Data(); c["deals_count"] != float64(1) {
+			t.Fatalf("contact deals_count: %v", c["deals_count"])
+		}
 		// No stage: the default pipeline's first stage.
 		bare := e.Do("POST", "/api/deals", tok, map[string]any{"title": "Walk-in", "value": 100}).Want(t, 201).Data()
 		if bare["stage_id"] != ids["Lead"] || bare["probability"] != float64(10) || bare["pipeline_id"] != def["id"] {
