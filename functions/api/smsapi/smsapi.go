@@ -23,13 +23,21 @@ func Mount() app.Mount {
 	return app.Mount{Name: "sms", Register: func(s *httpapi.Server, d *app.Deps) { Register(s, d, Provider(d)) }}
 }
 
-// Provider is SNS in a Lambda and the SMS outbox elsewhere.
-func Provider(d *app.Deps) sms.Sender {
+// Provider is SNS in a Lambda and the SMS outbox elsewhere, chosen when
+// a message is sent (mounting needs no store: the OpenAPI build mounts
+// every group without one).
+func Provider(d *app.Deps) sms.Sender { return lazy{d} }
+
+type lazy struct{ d *app.Deps }
+
+func (p lazy) pick() sms.Sender {
 	if os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
-		return &sms.SNS{AWS: d.AWS, SenderID: os.Getenv("PAYVAND_SMS_SENDER_ID")}
+		return &sms.SNS{AWS: p.d.AWS, SenderID: os.Getenv("PAYVAND_SMS_SENDER_ID")}
 	}
-	return &sms.Outbox{Table: d.Control.Table}
+	return &sms.Outbox{Table: p.d.Control.Table}
 }
+
+func (p lazy) Send(ctx context.Context, m sms.Message) (string, error) { return p.pick().Send(ctx, m) }
 
 // SendInput takes Rabin's {to, message} (and body/phone as aliases).
 type SendInput struct {
@@ -100,7 +108,11 @@ func Register(s *httpapi.Server, d *app.Deps, provider sms.Sender) {
 	httpapi.Register(s, route(http.MethodPost, "/test-connection", "test-connection", "Check that the SMS provider is configured"),
 		func(ctx context.Context, _ *struct{}) (*httpapi.Body[map[string]string], error) {
 			name := "the local SMS outbox (messages are recorded, not sent)"
-			if _, ok := provider.(*sms.SNS); ok {
+			var current sms.Sender = provider
+			if l, ok := provider.(lazy); ok {
+				current = l.pick()
+			}
+			if _, ok := current.(*sms.SNS); ok {
 				name = "Amazon SNS"
 			}
 			return httpapi.OK(map[string]string{"provider": name}, "SMS is configured: "+name), nil
