@@ -106,6 +106,7 @@ type Deal struct {
 	WonReason         string
 	LostReason        string
 	OwnerID           string
+	OwnerName         string
 	CustomerID        string
 	CustomerName      string
 	Contacts          []DealContact

@@ -65,6 +65,7 @@ type dealRecord struct {
 	WonReason         string            `dynamo:"won_reason,omitempty"`
 	LostReason        string            `dynamo:"lost_reason,omitempty"`
 	OwnerID           string            `dynamo:"owner_id,omitempty"`
+	OwnerName         string            `dynamo:"owner_name,omitempty"`
 	CustomerID        string            `dynamo:"customer_id,omitempty"`
 	CustomerName      string            `dynamo:"customer_name,omitempty"`
 	Contacts          []crm.DealContact `dynamo:"contacts"`
@@ -84,7 +85,7 @@ func dealRecordOf(d *crm.Deal) dealRecord {
 		Currency: d.Currency, PipelineID: d.PipelineID, PipelineName: d.PipelineName, StageID: d.StageID, StageName: d.StageName,
 		StagePosition: d.StagePosition, Status: d.Status, Probability: d.Probability, ExpectedCloseDate: d.ExpectedCloseDate,
 		CloseDate: d.CloseDate, ActualValueMinor: d.ActualValueMinor, WonReason: d.WonReason, LostReason: d.LostReason,
-		OwnerID: d.OwnerID, CustomerID: d.CustomerID, CustomerName: d.CustomerName, Contacts: d.Contacts, Products: d.Products,
+		OwnerID: d.OwnerID, OwnerName: d.OwnerName, CustomerID: d.CustomerID, CustomerName: d.CustomerName, Contacts: d.Contacts, Products: d.Products,
 		StageEnteredAt: d.StageEnteredAt, ActivitiesCount: d.ActivitiesCount, NextActivity: d.NextActivity, CreatedBy: d.CreatedBy,
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Version: d.Version, Tokens: dealWords(d)}
 }
@@ -136,7 +137,7 @@ func dealFromItem(it store.Item) (*crm.Deal, []string, error) {
 	d := &crm.Deal{ID: r.ID, Title: r.Title, Description: r.Description, ValueMinor: r.ValueMinor, Currency: r.Currency,
 		PipelineID: r.PipelineID, PipelineName: r.PipelineName, StageID: r.StageID, StageName: r.StageName, StagePosition: r.StagePosition,
 		Status: r.Status, Probability: r.Probability, ExpectedCloseDate: r.ExpectedCloseDate, CloseDate: r.CloseDate,
-		ActualValueMinor: r.ActualValueMinor, WonReason: r.WonReason, LostReason: r.LostReason, OwnerID: r.OwnerID,
+		ActualValueMinor: r.ActualValueMinor, WonReason: r.WonReason, LostReason: r.LostReason, OwnerID: r.OwnerID, OwnerName: r.OwnerName,
 		CustomerID: r.CustomerID, CustomerName: r.CustomerName, Contacts: r.Contacts, Products: r.Products,
 		StageEnteredAt: r.StageEnteredAt, ActivitiesCount: r.ActivitiesCount, NextActivity: r.NextActivity, CreatedBy: r.CreatedBy,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version}
@@ -419,9 +420,16 @@ func (s *Service) applyInput(ctx context.Context, t store.Table, all []*crm.Pipe
 		return err
 	}
 	if in.OwnerID != nil && *in.OwnerID != d.OwnerID {
+		d.OwnerName = ""
 		if *in.OwnerID != "" {
 			if err := users.CheckAssignee(ctx, t, "owner_id", *in.OwnerID); err != nil {
 				return err
+			}
+			// The name the deal rows show (kept as it was when assigned).
+			if p := auth.PrincipalFrom(ctx); p != nil && p.Subject == *in.OwnerID {
+				d.OwnerName = p.Name
+			} else if u, err := (users.Repo{}).Get(ctx, t, *in.OwnerID); err == nil {
+				d.OwnerName = u.Name
 			}
 		}
 		d.OwnerID = *in.OwnerID
@@ -552,6 +560,9 @@ func (s *Service) CreateDeal(ctx context.Context, in *DealInput) (*crm.Deal, err
 	now := s.now()
 	d := &crm.Deal{ID: ids.New(), CreatedAt: now, UpdatedAt: now, StageEnteredAt: now, Version: 1, CreatedBy: actor(ctx),
 		OwnerID: actor(ctx), Contacts: []crm.DealContact{}, Products: []crm.DealProduct{}}
+	if p := auth.PrincipalFrom(ctx); p != nil {
+		d.OwnerName = p.Name
+	}
 	if err := s.applyInput(ctx, t, all, d, nil, in); err != nil {
 		return nil, err
 	}

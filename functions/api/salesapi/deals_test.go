@@ -73,7 +73,7 @@ func TestDealsThroughThePipeline(t *testing.T) {
 		rabin := e.Do("POST", "/api/tenant/deals", tok, map[string]any{"title": "ERP licence", "customer_id": cust, "stage": "qualified",
 			"end_date": "2026-12-20", "value": 1500000}).Want(t, 201).Data()
 		if rabin["name"] != "ERP licence" || rabin["stage_id"] != ids["Qualified"] || rabin["probability"] != float64(25) ||
-			rabin["expected_close_date"] != "2026-12-20" || rabin["company_id"] != cust || rabin["currency"] != "IRR" || rabin["end_date_jalali"] != "1405/09/29" {
+			rabin["expected_close_date"] != "2026-12-20" || rabin["company_id"] != cust || rabin["owner"].(map[string]any)["name"] != "alpha CEO" || rabin["currency"] != "IRR" || rabin["end_date_jalali"] != "1405/09/29" {
 			t.Fatalf("rabin deal: %v", rabin)
 		}
 		// IshYar: name, company_id, pipeline_id + stage_id, expected_close_date, contacts.

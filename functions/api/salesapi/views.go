@@ -195,7 +195,7 @@ func dealView(ctx context.Context, d *crm.Deal, now time.Time) DealView {
 		v.ActualValue = &a
 	}
 	if d.OwnerID != "" {
-		v.Owner = &httpapi.Ref{ID: d.OwnerID}
+		v.Owner = &httpapi.Ref{ID: d.OwnerID, Name: d.OwnerName}
 	}
 	if d.CustomerID != "" {
 		v.Company = &httpapi.Ref{ID: d.CustomerID, Name: d.CustomerName}
