@@ -143,7 +143,10 @@ func TestWebSocketPlainAndPusherChannelsAreAuthorizedAndCarryEvents(t *testing.T
 	}
 	n := p.next(is("event", "notification.new"))
 	var payload struct {
-		Notification struct{ Type, UserID string `json:"user_id"` } `json:"notification"`
+		Notification struct {
+			Type   string `json:"type"`
+			UserID string `json:"user_id"`
+		} `json:"notification"`
 	}
 	if err := json.Unmarshal([]byte(n["data"].(string)), &payload); err != nil || n["channel"] != "private-user."+saraID {
 		t.Fatalf("notification.new frame %v", n)
