@@ -148,7 +148,8 @@ func TestWebSocketPlainAndPusherChannelsAreAuthorizedAndCarryEvents(t *testing.T
 			UserID string `json:"user_id"`
 		} `json:"notification"`
 	}
-	if err := json.Unmarshal([]byte(n["data"].(string)), &payload); err != nil || n["channel"] != "private-user."+saraID {
+	if err := json.Unmarshal([]byte(n["data"].(string)), &payload); err != nil || n["channel"] != "private-user."+saraID ||
+		payload.Notification.Type != "task_assigned" || payload.Notification.UserID != saraID {
 		t.Fatalf("notification.new frame %v", n)
 	}
 	// The task's channel, now that it exists.
