@@ -64,5 +64,9 @@ destroy: $(CDK) ## delete the stack (prod keeps its table, bucket and logs)
 coldstart: ## cold-start benchmark of every Lambda against a hello-world Lambda (see bench/README.md)
 	cd bench/coldstart && GOWORK=off $(GO) run . -root ../..
 
+.PHONY: load
+load: ## load the local runner over loopback: the customer mix at 1 and 8 clients (LOAD_ARGS='-mode idle' for the 5-minute idle run; see bench/README.md)
+	cd bench/load && GOWORK=off $(GO) run . -root ../.. $(LOAD_ARGS)
+
 clean: ## remove build outputs
 	rm -rf dist cdk.out .cdk

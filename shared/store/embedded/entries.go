@@ -80,7 +80,7 @@ func liveValue(v []byte, now time.Time) bool {
 	return err == nil && !store.Expired(it, now)
 }
 
-// formatOf tells whether the file (as this transaction sees it) is in
+// format2In tells whether the file (as this transaction sees it) is in
 // format 2, where an index entry without an expiry is an item without a ttl.
 func format2In(tx *bolt.Tx) bool {
 	m := tx.Bucket(metaBucket)

@@ -1,0 +1,3 @@
+module payvand.dev/bench/load
+
+go 1.26
