@@ -157,11 +157,14 @@ var Functions = []Function{
 		Resources: []string{ControlTable, TenantAdmin, StreamWiring}, // the purge detaches the relay
 	},
 	{
-		Name:      "realtime",
-		Kind:      WebSocket,
-		MemoryMB:  256,
-		TimeoutS:  10,
-		Resources: []string{ControlTable, JWTSecret, Connections},
+		Name:     "realtime",
+		Kind:     WebSocket,
+		MemoryMB: 256,
+		TimeoutS: 10,
+		// The bus carries ws.connected (the notifier then sends Pusher's
+		// connection_established) and the tenant tables authorize
+		// department and task channels.
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Connections, Bus},
 	},
 }
 
@@ -190,7 +193,7 @@ var eventFunctions = []Function{
 		// Notifications, their e-mail and real-time delivery.
 		Events: []string{"task.assigned", "task.commented", "task.comment_updated", "task.status_changed", "deal.stage_changed", "deal.won",
 			"import.progress", "backup.finished", "notification.created", "task.created", "task.updated", "task.deleted",
-			"deal.created", "deal.updated", "deal.lost", "deal.reopened", "deal.deleted"},
+			"deal.created", "deal.updated", "deal.lost", "deal.reopened", "deal.deleted", "ws.connected"},
 		MemoryMB:  256,
 		TimeoutS:  60,
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Email, Connections},

@@ -43,7 +43,7 @@ func main() {
 	table := func(tenant string) store.Table { return deps.Control.TableFor(tenant) }
 	bus := &events.InProcess{}
 	consumers.Subscribe(bus, table, deps)
-	fan := &pusher.Fanout{Control: deps.Control.Table, Poster: ws.NewManagementAPI(deps.AWS, os.Getenv("PAYVAND_WS_ENDPOINT"))}
+	fan := &pusher.Fanout{Control: deps.Control.Table, Poster: ws.NewManagementAPI(deps.AWS, os.Getenv("PAYVAND_WS_ENDPOINT"))} // posts to clients
 	bus.Subscribe(pushConsumer, nil, func(ctx context.Context, ev outbox.Event) error {
 		if len(pusher.Routes(ev)) == 0 {
 			return nil
@@ -57,7 +57,18 @@ func main() {
 		}
 		return fan.Deliver(ctx, ev)
 	})
+	poster := ws.NewManagementAPI(deps.AWS, os.Getenv("PAYVAND_WS_ENDPOINT"))
 	lambda.Start(func(ctx context.Context, e awsevents.CloudWatchEvent) error {
+		if e.DetailType == ws.Connected {
+			var c struct {
+				ConnectionID string `json:"connection_id"`
+			}
+			json.Unmarshal(e.Detail, &c)
+			if c.ConnectionID != "" {
+				ws.Establish(ctx, deps.Control.Table, poster, c.ConnectionID)
+			}
+			return nil
+		}
 		var ev outbox.Event
 		if err := json.Unmarshal(e.Detail, &ev); err != nil || ev.ID == "" || ev.Tenant == "" {
 			logger.ErrorContext(ctx, "not an event envelope", "detail_type", e.DetailType)

@@ -7,8 +7,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"payvand.dev/functions/app"
 	"payvand.dev/functions/api/notificationsapi"
+	"payvand.dev/functions/app"
 	"payvand.dev/functions/boot"
 	"payvand.dev/functions/pusher"
 	"payvand.dev/functions/ws"
@@ -31,5 +31,8 @@ func main() {
 	}
 	h := &ws.Handler{Tokens: deps.Tokens, Control: deps.Control.Table, Poster: ws.NewManagementAPI(deps.AWS, os.Getenv("PAYVAND_WS_ENDPOINT")),
 		Authz: &pusher.Authorizer{Control: deps.Control}, Key: notificationsapi.PusherKey(), Secret: secret}
+	if deps.Bus != nil {
+		h.Bus = deps.Bus
+	}
 	lambda.Start(h.Handle)
 }

@@ -16,8 +16,9 @@ import (
 // (pusher:ping, pusher:subscribe with an auth signature or a token
 // socket) or the plain JSON form ({action: "subscribe"|"ping"}), and
 // records subscriptions for the notifier's fan-out. API Gateway cannot
-// send during $connect, so pusher:connection_established answers the
-// client's first message.
+// send during $connect, so pusher:connection_established is sent just
+// after it (the ws.connected event, see Establish) or with the answer to
+// the client's first message, whichever comes first.
 func (h *Handler) pusherMessage(ctx context.Context, id, body string) (events.APIGatewayProxyResponse, error) {
 	var m struct {
 		Event   string          `json:"event"`
@@ -40,9 +41,7 @@ func (h *Handler) pusherMessage(ctx context.Context, id, body string) (events.AP
 		return h.reply(ctx, id, map[string]any{"type": "error", "message": "unknown connection"})
 	}
 	if !plain && store.Str(conn, "established") == "" {
-		est, _ := json.Marshal(map[string]any{"socket_id": id, "activity_timeout": pusher.ActivityTimeout})
-		h.reply(ctx, id, map[string]any{"event": "pusher:connection_established", "data": string(est)})
-		h.Control.Update(ctx, store.Update{Key: connKey(id), Set: store.Item{"established": store.AV("1")}, Cond: []store.Cond{store.Exists()}})
+		Establish(ctx, h.Control, h.Poster, id)
 	}
 	fail := func(msg string) (events.APIGatewayProxyResponse, error) {
 		if plain {
@@ -83,4 +82,22 @@ func (h *Handler) pusherMessage(ctx context.Context, id, body string) (events.AP
 		return events.APIGatewayProxyResponse{StatusCode: 200}, nil
 	}
 	return fail("unknown message")
+}
+
+// Connected is the detail type the $connect route publishes so that a
+// consumer sends pusher:connection_established once the connection is
+// open (API Gateway drops what is posted during $connect).
+const Connected = "ws.connected"
+
+// Establish sends pusher:connection_established to a connection once:
+// the record is marked first, on condition that it was not.
+func Establish(ctx context.Context, control store.Table, poster Poster, id string) error {
+	_, err := control.Update(ctx, store.Update{Key: connKey(id), Set: store.Item{"established": store.AV("1")},
+		Cond: []store.Cond{store.Exists(), store.AttrNotExists("established")}})
+	if err != nil {
+		return nil // sent already, or the connection is gone
+	}
+	est, _ := json.Marshal(map[string]any{"socket_id": id, "activity_timeout": pusher.ActivityTimeout})
+	b, _ := json.Marshal(map[string]any{"event": "pusher:connection_established", "data": string(est)})
+	return poster.Post(ctx, id, b)
 }

@@ -94,3 +94,34 @@ func TestPusherProtocolOnAPIGatewayAndFanOut(t *testing.T) {
 		t.Fatal("gone connection's subscription kept")
 	}
 }
+
+type busRec struct{ types []string }
+
+func (b *busRec) Publish(_ context.Context, t string, _ any) error {
+	b.types = append(b.types, t)
+	return nil
+}
+
+func TestConnectionEstablishedIsSentOnceAfterConnect(t *testing.T) {
+	ctx := context.Background()
+	db, _ := embedded.Open(t.TempDir())
+	defer db.Close()
+	db.CreateTable(ctx, "control")
+	control := db.Table("control")
+	tokens := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"))
+	sent, bus := posts{}, &busRec{}
+	h := &ws.Handler{Tokens: tokens, Control: control, Poster: sent, Authz: &pusher.Authorizer{Control: &tenancy.ControlPlane{DB: db, Table: control}}, Key: "payvand", Bus: bus}
+	h.Handle(ctx, req("$connect", "c1", "", nil))
+	if len(bus.types) != 1 || bus.types[0] != ws.Connected || len(sent["c1"]) != 0 {
+		t.Fatalf("connect announced %v, posted %v", bus.types, sent["c1"])
+	}
+	// The notifier's answer to ws.connected, delivered twice, and the
+	// client's first message: one connection_established in all.
+	ws.Establish(ctx, control, sent, "c1")
+	ws.Establish(ctx, control, sent, "c1")
+	h.Handle(ctx, req("$default", "c1", `{"event":"pusher:ping","data":{}}`, nil))
+	got := sent["c1"]
+	if len(got) != 2 || got[0]["event"] != "pusher:connection_established" || got[1]["event"] != "pusher:pong" {
+		t.Fatalf("frames %v", got)
+	}
+}

@@ -39,6 +39,11 @@ type Handler struct {
 	Authz  *pusher.Authorizer
 	Key    string
 	Secret []byte
+	// Bus, when set, carries ws.connected to the notifier, which sends
+	// pusher:connection_established once the connection is open.
+	Bus interface {
+		Publish(ctx context.Context, detailType string, detail any) error
+	}
 }
 
 func connKey(id string) store.Key { return store.Key{PK: "WSCONN#" + id, SK: "C"} }
@@ -78,6 +83,11 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayWebsocketProx
 		if err := h.Control.Put(ctx, it); err != nil {
 			slog.ErrorContext(ctx, "record connection", "err", err)
 			return events.APIGatewayProxyResponse{StatusCode: 500}, nil
+		}
+		if h.Bus != nil {
+			if err := h.Bus.Publish(ctx, Connected, map[string]string{"connection_id": id}); err != nil {
+				slog.WarnContext(ctx, "announce connection", "err", err)
+			}
 		}
 		return events.APIGatewayProxyResponse{StatusCode: 200}, nil
 	case "$disconnect":
