@@ -98,6 +98,8 @@ func TestTasksAccess(t *testing.T) {
 		{"DELETE", "/api/tenant/tasks/" + task, nil, false, false},
 		{"POST", "/api/labels", map[string]any{"name": "Alpha Secret Label"}, true, false},
 		{"GET", "/api/labels", nil, true, false},
+		{"GET", "/api/labels/" + label, nil, false, false},
+		{"GET", "/api/positions/" + pos, nil, false, false},
 		{"PUT", "/api/labels/" + label, map[string]any{"name": "x"}, false, false},
 		{"DELETE", "/api/labels/" + label, nil, false, false},
 		{"GET", "/api/departments", nil, true, false},

@@ -68,3 +68,16 @@ func CheckRefs(ctx context.Context, t store.Table, deptID, posID string) error {
 	}
 	return f.Err()
 }
+
+// Position reads one position.
+func (s *Service) Position(ctx context.Context, id string) (*crm.Position, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	it, err := store.GetOr(ctx, t, PositionKey(id), func() error { return notFound("position") })
+	if err != nil {
+		return nil, err
+	}
+	return DecodePosition(it)
+}

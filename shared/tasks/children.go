@@ -514,3 +514,19 @@ func (s *Service) Refs(ctx context.Context, userIDs, labelIDs []string) (map[str
 	}
 	return us, ls, nil
 }
+
+// Label reads one label.
+func (s *Service) Label(ctx context.Context, id string) (*crm.Label, error) {
+	t, err := s.table(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ids.Valid(id) {
+		return nil, labelMissing()
+	}
+	it, err := store.GetOr(ctx, t, labelKey(id), labelMissing)
+	if err != nil {
+		return nil, err
+	}
+	return labelFromItem(it)
+}

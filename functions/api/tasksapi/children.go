@@ -319,6 +319,14 @@ func registerLabels(s *httpapi.Server, d Deps) {
 		}
 		return httpapi.OK(labelView(ctx, l), "label created"), nil
 	})
+	httpapi.Register(s, route(http.MethodGet, "/{id}", "get", "A label"),
+		func(ctx context.Context, in *IDInput) (*httpapi.Body[LabelView], error) {
+			l, err := svc.Label(ctx, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			return httpapi.OK(labelView(ctx, l), ""), nil
+		})
 	httpapi.Register(s, route(http.MethodPut, "/{id}", "update", "Rename or recolour a label"),
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id"`

@@ -207,6 +207,14 @@ func registerDepartments(s *httpapi.Server, d Deps) {
 		}
 		return httpapi.OK(posView(ctx, p), "position created"), nil
 	})
+	httpapi.Register(s, route("positions", http.MethodGet, "/{id}", "get", "A position", false),
+		func(ctx context.Context, in *IDInput) (*httpapi.Body[PositionView], error) {
+			p, err := svc.Position(ctx, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			return httpapi.OK(posView(ctx, p), ""), nil
+		})
 	httpapi.Register(s, route("positions", http.MethodPut, "/{id}", "update", "Change a position", true),
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id"`

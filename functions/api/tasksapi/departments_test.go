@@ -30,6 +30,9 @@ func TestDepartments(t *testing.T) {
 		pos := e.Do("POST", "/api/positions", ceo, map[string]any{"name": "Senior Developer", "department_id": eng, "level": 3}).Want(t, 201).Data()["id"].(string)
 		e.Do("POST", "/api/positions", ceo, map[string]any{"name": "Bad", "department_id": "0190c5b4-0000-7000-8000-000000000000"}).Want(t, 422)
 		e.Do("PUT", "/api/positions/"+pos, ceo, map[string]any{"description": "Writes code"}).Want(t, 200)
+		if p := e.Do("GET", "/api/positions/"+pos, saraTok, nil).Want(t, 200).Data(); p["description"] != "Writes code" || p["level"] != float64(3) {
+			t.Errorf("position: %v", p)
+		}
 
 		// Users are placed through the users routes.
 		e.Do("PUT", "/api/users/"+sara, ceo, map[string]any{"department_id": fe, "position_id": pos}).Want(t, 200)
