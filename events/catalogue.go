@@ -77,6 +77,9 @@ var Catalogue = []Entry{
 	{"notification.created", "the notifier wrote a notification (real-time pushes it as notification.new)", `{"notification":{"id":"n1","user_id":"u2","type":"task_assigned","title":"New task: Call Acme","data":{"task_id":"t1"},"read":false,"created_at":"2026-11-28T06:00:00Z"}}`},
 	{"sms.sent", "a text message was handed to the provider", `{"message_id":"m1","to":"+989121234567","segments":2,"encoding":"UCS-2"}`},
 	{"ws.connected", "a WebSocket client connected on API Gateway (published by the realtime Lambda, not an outbox record): the notifier sends pusher:connection_established", `{"connection_id":"L0SM9cOFvHcCIhw="}`},
+	{"webhook.created", "a webhook endpoint was registered", `{"webhook_id":"w1","url":"https://hooks.example.com/payvand","events":["*"]}`},
+	{"webhook.updated", "a webhook endpoint changed", `{"webhook_id":"w1","url":"https://hooks.example.com/payvand","events":["task.created"]}`},
+	{"webhook.deleted", "a webhook endpoint was removed", `{"webhook_id":"w1"}`},
 	{"backup.finished", "a tenant backup ended (no writer yet: the backup function is to come)", `{"backup_id":"b1","status":"completed","requested_by":"u1"}`},
 }
 

@@ -2,7 +2,7 @@
 // runner (and tests): the relay drains the outbox of every tenant table
 // when a write commits, and the in-process bus hands each event to the
 // same handlers the consumer Lambdas run on AWS — the notifier, its
-// mailer, and the real-time hub behind /ws and /app/{key}.
+// mailer, the real-time hub behind /ws and /app/{key}, and webhooks.
 package consumers
 
 import (
@@ -17,6 +17,7 @@ import (
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/relay"
 	"payvand.dev/shared/store"
+	"payvand.dev/shared/webhooks"
 )
 
 // Local is the running set.
@@ -64,6 +65,10 @@ func Start(ctx context.Context, d *app.Deps, key string) (*Local, error) {
 	d.Control.DB, d.DB = watched, watched
 	Subscribe(bus, func(tenant string) store.Table { return watched.Table(d.Config.TablePrefix + tenant) }, d)
 	bus.Subscribe("realtime", nil, hub.Deliver)
+	hooks := &webhooks.Deliverer{AllowPrivate: webhooks.AllowPrivate()}
+	bus.Subscribe("webhooks", nil, func(ctx context.Context, ev outbox.Event) error {
+		return hooks.Handle(ctx, watched.Table(d.Config.TablePrefix+ev.Tenant), ev)
+	})
 	go l.Relay.Run(ctx)
 	return l, nil
 }

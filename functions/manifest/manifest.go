@@ -206,6 +206,26 @@ var eventFunctions = []Function{
 		Resources: []string{ControlTable, TenantTables, JWTSecret, SMS},
 	},
 	{
+		Name:      "webhooks",
+		Prefixes:  []string{"/api/webhooks"},
+		MemoryMB:  256,
+		TimeoutS:  15,
+		Resources: []string{ControlTable, TenantTables, JWTSecret},
+	},
+	{
+		Name: "webhookworker",
+		Kind: Consumer,
+		// Every domain event a tenant may subscribe an endpoint to.
+		Events: []string{"customer.created", "customer.updated", "customer.deleted", "contact.created", "contact.updated", "contact.deleted",
+			"product.created", "product.updated", "product.deleted", "product.stock_changed", "deal.created", "deal.updated", "deal.stage_changed",
+			"deal.won", "deal.lost", "deal.reopened", "deal.deleted", "activity.created", "activity.updated", "activity.completed", "activity.deleted",
+			"sale.created", "sale.updated", "sale.completed", "sale.cancelled", "sale.refunded", "sale.deleted", "sale.payment_recorded",
+			"task.created", "task.updated", "task.deleted", "task.assigned", "task.status_changed", "task.commented", "import.progress"},
+		MemoryMB:  256,
+		TimeoutS:  60,
+		Resources: []string{ControlTable, TenantTables},
+	},
+	{
 		Name:      "reminders",
 		Kind:      Scheduled,
 		Schedule:  "rate(1 hour)", // task_due_soon notifications

@@ -17,10 +17,11 @@ import (
 	"payvand.dev/functions/api/smsapi"
 	"payvand.dev/functions/api/tasksapi"
 	"payvand.dev/functions/api/teamapi"
+	"payvand.dev/functions/api/webhooksapi"
 	"payvand.dev/functions/app"
 )
 
 // All is every HTTP route group of the manifest.
 func All() []app.Mount {
-	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), filesapi.Mount(), customersapi.Mount(), productsapi.Mount(), searchapi.Mount(), importapi.Mount(), salesapi.Mount(), tasksapi.Mount(), notificationsapi.Mount(), smsapi.Mount()}
+	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), filesapi.Mount(), customersapi.Mount(), productsapi.Mount(), searchapi.Mount(), importapi.Mount(), salesapi.Mount(), tasksapi.Mount(), notificationsapi.Mount(), smsapi.Mount(), webhooksapi.Mount()}
 }
