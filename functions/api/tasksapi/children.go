@@ -15,6 +15,7 @@ import (
 // CommentView is a comment with its author.
 type CommentView struct {
 	crm.TaskComment
+	Content         string         `json:"content" doc:"Same as body (the name Rabin's clients use)"`
 	Author          *tasks.RefUser `json:"author"`
 	CreatedAtJalali string         `json:"created_at_jalali"`
 	UpdatedAtJalali string         `json:"updated_at_jalali"`
@@ -22,7 +23,7 @@ type CommentView struct {
 
 func commentView(ctx context.Context, c *crm.TaskComment, author *tasks.RefUser) CommentView {
 	loc := httpapi.LocationFrom(ctx)
-	return CommentView{TaskComment: *c, Author: author, CreatedAtJalali: jalali.Format(c.CreatedAt, loc), UpdatedAtJalali: jalali.Format(c.UpdatedAt, loc)}
+	return CommentView{TaskComment: *c, Content: c.Body, Author: author, CreatedAtJalali: jalali.Format(c.CreatedAt, loc), UpdatedAtJalali: jalali.Format(c.UpdatedAt, loc)}
 }
 
 // TimeView is a time entry.
@@ -281,11 +282,12 @@ func (f labelFields) color() *string {
 // LabelView is a label with its Jalali dates.
 type LabelView struct {
 	crm.Label
+	Colour          string `json:"colour" doc:"Same as color"`
 	CreatedAtJalali string `json:"created_at_jalali"`
 }
 
 func labelView(ctx context.Context, l *crm.Label) LabelView {
-	return LabelView{Label: *l, CreatedAtJalali: jalali.Format(l.CreatedAt, httpapi.LocationFrom(ctx))}
+	return LabelView{Label: *l, Colour: l.Color, CreatedAtJalali: jalali.Format(l.CreatedAt, httpapi.LocationFrom(ctx))}
 }
 
 func registerLabels(s *httpapi.Server, d Deps) {

@@ -58,7 +58,11 @@ func TestTaskFilters(t *testing.T) {
 		reza, _ := addUser(t, e, "alpha", "reza", "employee")
 		dept := e.Do("POST", "/api/departments", ceo, map[string]any{"name": "Engineering"}).Want(t, 201).Data()["id"].(string)
 		bug := e.Do("POST", "/api/labels", ceo, map[string]any{"name": "Bug", "color": "#ef4444"}).Want(t, 201).Data()["id"].(string)
-		e.Do("POST", "/api/labels", ceo, map[string]any{"name": "Feature", "color": "#22c55e"}).Want(t, 201)
+		if f := e.Do("POST", "/api/labels", ceo, map[string]any{"name": "Feature", "colour": "#22c55e"}).Want(t, 201).Data(); f["color"] != "#22c55e" || f["colour"] != "#22c55e" {
+			t.Errorf("label: %v", f)
+		}
+		e.Do("POST", "/api/labels", ceo, map[string]any{"name": "feature"}).Want(t, 409)
+		e.Do("POST", "/api/labels", ceo, map[string]any{"name": "Bad", "color": "red"}).Want(t, 422)
 
 		mk := func(body map[string]any, tok string) string {
 			t.Helper()
@@ -137,6 +141,21 @@ func TestTaskFilters(t *testing.T) {
 		if len(r) != 1 || len(r[0]["assignees"].([]any)) != 1 || r[0]["labels"].([]any)[0].(map[string]any)["name"] != "Bug" ||
 			r[0]["creator"].(map[string]any)["name"] != "alpha CEO" || r[0]["assignee_id"] != sara {
 			t.Errorf("include: %v", r)
+		}
+		// A renamed label shows its new name; a deleted one is no longer shown.
+		e.Do("PUT", "/api/labels/"+bug, ceo, map[string]any{"name": "Defect"}).Want(t, 200)
+		e.Do("PUT", "/api/labels/"+bug, ceo, map[string]any{"name": "Feature"}).Want(t, 409)
+		if l := e.Do("GET", "/api/tasks?include=labels&filter[label]="+bug, ceo, nil).Want(t, 200).List(); l[0]["labels"].([]any)[0].(map[string]any)["name"] != "Defect" {
+			t.Errorf("renamed label: %v", l[0]["labels"])
+		}
+		e.Do("POST", "/api/tasks", ceo, map[string]any{"title": "By new name", "labels": []string{"defect"}}).Want(t, 201)
+		e.Do("POST", "/api/tasks", ceo, map[string]any{"title": "By old name", "labels": []string{"Bug"}}).Want(t, 422)
+		e.Do("DELETE", "/api/labels/"+bug, ceo, nil).Want(t, 200)
+		if l := e.Do("GET", "/api/labels", ceo, nil).Want(t, 200).List(); len(l) != 1 {
+			t.Errorf("labels after delete: %v", l)
+		}
+		if l := e.Do("GET", "/api/tasks?include=labels&search="+url.QueryEscape("گزارش"), ceo, nil).Want(t, 200).List(); len(l[0]["labels"].([]any)) != 0 {
+			t.Errorf("deleted label still shown: %v", l[0]["labels"])
 		}
 		for _, bad := range []string{"filter[status]=done", "priority=urgent", "sort=title", "filter[due_from]=tomorrow", "filter[overdue]=maybe"} {
 			e.Do("GET", "/api/tasks?"+bad, ceo, nil).Want(t, 422)
