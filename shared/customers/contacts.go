@@ -371,24 +371,22 @@ func (s *Service) searchContacts(ctx context.Context, t store.Table, f crm.Conta
 	if f.Desc {
 		reverse(hits)
 	}
+	keys := make([]store.Key, len(hits))
+	for i, id := range hits {
+		keys[i] = contactKey(id)
+	}
+	items, err := store.BatchGetAll(ctx, t, keys)
+	if err != nil {
+		return nil, 0, "", err
+	}
 	var all []*crm.Contact
-	for start := 0; start < len(hits); start += 100 {
-		keys := make([]store.Key, 0, 100)
-		for _, id := range hits[start:min(start+100, len(hits))] {
-			keys = append(keys, contactKey(id))
-		}
-		items, err := t.BatchGet(ctx, keys)
-		if err != nil {
-			return nil, 0, "", err
-		}
-		for _, it := range items {
-			if store.EvalAll(conds, it) {
-				c, _, err := contactFromItem(it)
-				if err != nil {
-					return nil, 0, "", err
-				}
-				all = append(all, c)
+	for _, it := range items {
+		if store.EvalAll(conds, it) {
+			c, _, err := contactFromItem(it)
+			if err != nil {
+				return nil, 0, "", err
 			}
+			all = append(all, c)
 		}
 	}
 	page := all[min(f.Offset, len(all)):min(f.Offset+f.Limit, len(all))]

@@ -480,26 +480,24 @@ func (s *Service) search(ctx context.Context, t store.Table, f crm.CustomerFilte
 	if !needAll {
 		window = hits[min(offset, len(hits)):min(offset+f.Limit, len(hits))]
 	}
+	keys := make([]store.Key, len(window))
+	for i, id := range window {
+		keys[i] = customerKey(id)
+	}
+	items, err := store.BatchGetAll(ctx, t, keys)
+	if err != nil {
+		return nil, err
+	}
 	var all []*crm.Customer
-	for start := 0; start < len(window); start += 100 {
-		keys := make([]store.Key, 0, 100)
-		for _, id := range window[start:min(start+100, len(window))] {
-			keys = append(keys, customerKey(id))
+	for _, it := range items {
+		if !store.EvalAll(others, it) {
+			continue
 		}
-		items, err := t.BatchGet(ctx, keys)
+		c, _, err := fromItem(it)
 		if err != nil {
 			return nil, err
 		}
-		for _, it := range items {
-			if !store.EvalAll(others, it) {
-				continue
-			}
-			c, _, err := fromItem(it)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, c)
-		}
+		all = append(all, c)
 	}
 	page := &crm.CustomerPage{Total: len(hits), Customers: all}
 	if needAll {

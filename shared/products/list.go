@@ -70,24 +70,22 @@ func (s *Service) search(ctx context.Context, t store.Table, f crm.ProductFilter
 	if f.Category != "" {
 		conds = append(conds, store.Eq("category", f.Category))
 	}
+	keys := make([]store.Key, len(hits))
+	for i, id := range hits {
+		keys[i] = productKey(id)
+	}
+	items, err := store.BatchGetAll(ctx, t, keys)
+	if err != nil {
+		return nil, 0, "", err
+	}
 	var all []*crm.Product
-	for start := 0; start < len(hits); start += 100 {
-		keys := make([]store.Key, 0, 100)
-		for _, id := range hits[start:min(start+100, len(hits))] {
-			keys = append(keys, productKey(id))
-		}
-		items, err := t.BatchGet(ctx, keys)
-		if err != nil {
-			return nil, 0, "", err
-		}
-		for _, it := range items {
-			if store.EvalAll(conds, it) {
-				p, err := decode(it)
-				if err != nil {
-					return nil, 0, "", err
-				}
-				all = append(all, p)
+	for _, it := range items {
+		if store.EvalAll(conds, it) {
+			p, err := decode(it)
+			if err != nil {
+				return nil, 0, "", err
 			}
+			all = append(all, p)
 		}
 	}
 	return all[min(f.Offset, len(all)):min(f.Offset+f.Limit, len(all))], len(all), "", nil

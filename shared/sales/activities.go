@@ -719,7 +719,7 @@ func (s *Service) activitiesInMemory(ctx context.Context, t store.Table, f Activ
 		for i, h := range hits {
 			keys[i] = activityKey(h)
 		}
-		if items, err = batchGet(ctx, t, keys); err != nil {
+		if items, err = store.BatchGetAll(ctx, t, keys); err != nil {
 			return nil, err
 		}
 	}

@@ -98,7 +98,7 @@ func (s *Service) searchSales(ctx context.Context, t store.Table, f SaleFilter, 
 	for i, h := range hits {
 		keys[i] = saleKey(h)
 	}
-	items, err := batchGet(ctx, t, keys)
+	items, err := store.BatchGetAll(ctx, t, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -485,7 +485,7 @@ func (s *Service) applyLines(ctx context.Context, t store.Table, d *crm.Deal, in
 			keys = append(keys, products.ProductKey(p.ProductID))
 		}
 	}
-	items, err := batchGet(ctx, t, keys)
+	items, err := store.BatchGetAll(ctx, t, keys)
 	if err != nil {
 		return err
 	}
@@ -524,18 +524,6 @@ func (s *Service) applyLines(ctx context.Context, t store.Table, d *crm.Deal, in
 		}
 	}
 	return nil
-}
-
-func batchGet(ctx context.Context, t store.Table, keys []store.Key) ([]store.Item, error) {
-	var out []store.Item
-	for start := 0; start < len(keys); start += 100 {
-		items, err := t.BatchGet(ctx, keys[start:min(start+100, len(keys))])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, items...)
-	}
-	return out, nil
 }
 
 func actor(ctx context.Context) string {

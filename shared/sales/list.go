@@ -143,7 +143,7 @@ func (s *Service) dealsInMemory(ctx context.Context, t store.Table, f crm.DealFi
 		for i, id := range hits {
 			keys[i] = dealKey(id)
 		}
-		if items, err = batchGet(ctx, t, keys); err != nil {
+		if items, err = store.BatchGetAll(ctx, t, keys); err != nil {
 			return nil, err
 		}
 		if f.CustomerID != "" {

@@ -265,7 +265,7 @@ func (s *Service) CreateSale(ctx context.Context, in *SaleInput) (*Sale, error) 
 		}
 		keys = append(keys, customers.CustomerKey(in.CustomerID))
 	}
-	items, err := batchGet(ctx, t, keys)
+	items, err := store.BatchGetAll(ctx, t, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -696,7 +696,7 @@ func (s *Service) UpdateSale(ctx context.Context, id string, p *SalePatch) (*Sal
 						keys = append(keys, products.ProductKey(l.ProductID), products.PerfKey(l.ProductID))
 					}
 				}
-				items, err := batchGet(ctx, t, keys)
+				items, err := store.BatchGetAll(ctx, t, keys)
 				if err != nil {
 					return nil, err
 				}

@@ -236,6 +236,23 @@ func List[T any](ctx context.Context, t Table, q Query, decode func(Item) (T, er
 	return out, cp.Count, p.Cursor, nil
 }
 
+// MaxBatchGet is how many keys one BatchGet takes (DynamoDB's limit).
+const MaxBatchGet = 100
+
+// BatchGetAll reads any number of keys, one BatchGet per MaxBatchGet of
+// them; items come back in the order of keys, missing ones left out.
+func BatchGetAll(ctx context.Context, t Table, keys []Key) ([]Item, error) {
+	var out []Item
+	for start := 0; start < len(keys); start += MaxBatchGet {
+		items, err := t.BatchGet(ctx, keys[start:min(start+MaxBatchGet, len(keys))])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+	}
+	return out, nil
+}
+
 // Batch reads up to 100 keys in one round trip and decodes the items that
 // exist, in the order of keys.
 func Batch[T any](ctx context.Context, t Table, keys []Key, decode func(Item) (T, error)) ([]T, error) {

@@ -107,7 +107,7 @@ func (d Deps) run(ctx context.Context, q, only string) (*Results, error) {
 			keys, kindOf[key] = append(keys, key), name
 		}
 	}
-	items, err := batchGet(ctx, table, keys)
+	items, err := store.BatchGetAll(ctx, table, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -142,20 +142,6 @@ func (d Deps) run(ctx context.Context, q, only string) (*Results, error) {
 		}
 	}
 	return r, nil
-}
-
-// batchGet reads keys in one BatchGet of up to 100 keys (DynamoDB's
-// limit), more only for more keys; items come back in the order of keys.
-func batchGet(ctx context.Context, t store.Table, keys []store.Key) ([]store.Item, error) {
-	var out []store.Item
-	for start := 0; start < len(keys); start += 100 {
-		items, err := t.BatchGet(ctx, keys[start:min(start+100, len(keys))])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, items...)
-	}
-	return out, nil
 }
 
 func flatten(r *Results) []Hit {
