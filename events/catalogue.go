@@ -80,6 +80,7 @@ var Catalogue = []Entry{
 	{"webhook.created", "a webhook endpoint was registered", `{"webhook_id":"w1","url":"https://hooks.example.com/payvand","events":["*"]}`},
 	{"webhook.updated", "a webhook endpoint changed", `{"webhook_id":"w1","url":"https://hooks.example.com/payvand","events":["task.created"]}`},
 	{"webhook.deleted", "a webhook endpoint was removed", `{"webhook_id":"w1"}`},
+	{"email.campaign_progress", "a bulk e-mail campaign moved on (every 50 messages and at the end)", `{"campaign_id":"c1","status":"sending","total":120,"sent":50,"suppressed":2,"invalid":1,"failed":0}`},
 	{"backup.finished", "a tenant backup ended (no writer yet: the backup function is to come)", `{"backup_id":"b1","status":"completed","requested_by":"u1"}`},
 }
 

@@ -226,6 +226,13 @@ var eventFunctions = []Function{
 		Resources: []string{ControlTable, TenantTables},
 	},
 	{
+		Name:      "email",
+		Prefixes:  []string{"/api/email"},
+		MemoryMB:  256,
+		TimeoutS:  60, // a campaign of up to 200 is sent within the request
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Email},
+	},
+	{
 		Name:      "reminders",
 		Kind:      Scheduled,
 		Schedule:  "rate(1 hour)", // task_due_soon notifications

@@ -173,7 +173,7 @@ func Routes(ev outbox.Event) []Push {
 			payload, _ := json.Marshal(map[string]json.RawMessage{"notification": n.Notification})
 			add(UserChannel+d.Notification.UserID, "notification.new", payload)
 		}
-	case "import.progress":
+	case "import.progress", "email.campaign_progress":
 		if ev.Actor != "" {
 			add(UserChannel+ev.Actor, ev.Type, ev.Data)
 		}
