@@ -174,12 +174,13 @@ func registerAttachments(s *httpapi.Server, d Deps) {
 			Name string `json:"name" minLength:"1" maxLength:"255"`
 			Size int64  `json:"size" doc:"Bytes the client will upload"`
 		}
-	}) (*httpapi.Body[*tasks.PendingUpload], error) {
+	}) (*httpapi.Body[PendingView], error) {
 		p, err := svc.BeginUpload(ctx, in.ID, in.Body.Name, in.Body.Size)
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.OK(p, "upload the file with a PUT to upload_url, then confirm"), nil
+		return httpapi.OK(PendingView{PendingUpload: *p, ExpiresAtJalali: jalali.Format(p.ExpiresAt, httpapi.LocationFrom(ctx))},
+			"upload the file with a PUT to upload_url, then confirm"), nil
 	})
 	confirm := route(http.MethodPost, "/{id}/attachments/confirm", "attach-confirm", "Confirm a presigned upload: the bytes are checked and the file attached")
 	confirm.Status = http.StatusCreated
@@ -219,4 +220,10 @@ func registerAttachments(s *httpapi.Server, d Deps) {
 			}
 			return httpapi.OK[any](nil, "file deleted"), nil
 		})
+}
+
+// PendingView is a presigned upload waiting for its confirmation.
+type PendingView struct {
+	tasks.PendingUpload
+	ExpiresAtJalali string `json:"expires_at_jalali"`
 }

@@ -32,10 +32,13 @@ type TimeView struct {
 	Hours           float64 `json:"hours"`
 	DateJalali      *string `json:"date_jalali"`
 	CreatedAtJalali string  `json:"created_at_jalali"`
+	UpdatedAtJalali string  `json:"updated_at_jalali"`
 }
 
 func timeView(ctx context.Context, e *crm.TimeEntry) TimeView {
-	return TimeView{TimeEntry: *e, Hours: crm.Hours(e.Centi), DateJalali: dateJalali(e.Date), CreatedAtJalali: jalali.Format(e.CreatedAt, httpapi.LocationFrom(ctx))}
+	loc := httpapi.LocationFrom(ctx)
+	return TimeView{TimeEntry: *e, Hours: crm.Hours(e.Centi), DateJalali: dateJalali(e.Date), CreatedAtJalali: jalali.Format(e.CreatedAt, loc),
+		UpdatedAtJalali: jalali.Format(e.UpdatedAt, loc)}
 }
 
 // AssignmentView is one user on one task (Rabin's assignment).
@@ -284,10 +287,12 @@ type LabelView struct {
 	crm.Label
 	Colour          string `json:"colour" doc:"Same as color"`
 	CreatedAtJalali string `json:"created_at_jalali"`
+	UpdatedAtJalali string `json:"updated_at_jalali"`
 }
 
 func labelView(ctx context.Context, l *crm.Label) LabelView {
-	return LabelView{Label: *l, Colour: l.Color, CreatedAtJalali: jalali.Format(l.CreatedAt, httpapi.LocationFrom(ctx))}
+	loc := httpapi.LocationFrom(ctx)
+	return LabelView{Label: *l, Colour: l.Color, CreatedAtJalali: jalali.Format(l.CreatedAt, loc), UpdatedAtJalali: jalali.Format(l.UpdatedAt, loc)}
 }
 
 func registerLabels(s *httpapi.Server, d Deps) {

@@ -27,13 +27,14 @@ type DepartmentView struct {
 	CreatedAt       time.Time        `json:"created_at"`
 	CreatedAtJalali string           `json:"created_at_jalali"`
 	UpdatedAt       time.Time        `json:"updated_at"`
+	UpdatedAtJalali string           `json:"updated_at_jalali"`
 	Version         int64            `json:"version"`
 }
 
 func departmentView(ctx context.Context, d *crm.Department) DepartmentView {
 	return DepartmentView{ID: d.ID, Name: d.Name, Description: d.Description, ParentID: strOrNil(d.ParentID), HeadID: strOrNil(d.HeadID),
 		Children: []DepartmentView{}, CreatedAt: d.CreatedAt, CreatedAtJalali: jalali.Format(d.CreatedAt, httpapi.LocationFrom(ctx)),
-		UpdatedAt: d.UpdatedAt, Version: d.Version}
+		UpdatedAt: d.UpdatedAt, UpdatedAtJalali: jalali.Format(d.UpdatedAt, httpapi.LocationFrom(ctx)), Version: d.Version}
 }
 
 func nodeView(ctx context.Context, n *departments.Node) DepartmentView {
@@ -82,6 +83,7 @@ func (f departmentFields) patch() *departments.DepartmentPatch {
 type PositionView struct {
 	crm.Position
 	CreatedAtJalali string `json:"created_at_jalali"`
+	UpdatedAtJalali string `json:"updated_at_jalali"`
 }
 
 type positionFields struct {
@@ -184,7 +186,8 @@ func registerDepartments(s *httpapi.Server, d Deps) {
 		})
 
 	posView := func(ctx context.Context, p *crm.Position) PositionView {
-		return PositionView{Position: *p, CreatedAtJalali: jalali.Format(p.CreatedAt, httpapi.LocationFrom(ctx))}
+		loc := httpapi.LocationFrom(ctx)
+		return PositionView{Position: *p, CreatedAtJalali: jalali.Format(p.CreatedAt, loc), UpdatedAtJalali: jalali.Format(p.UpdatedAt, loc)}
 	}
 	httpapi.Register(s, route("positions", http.MethodGet, "", "list", "Positions by name", false),
 		func(ctx context.Context, in *httpapi.ListParams) (*httpapi.ListBody[PositionView], error) {

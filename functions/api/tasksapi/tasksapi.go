@@ -335,7 +335,7 @@ func full(ctx context.Context, d Deps, t *crm.Task) TaskView {
 	v := view(ctx, d.Tasks.Clock(), t)
 	us, ls, err := d.Tasks.Refs(ctx, append(slices.Clone(t.AssigneeIDs), t.CreatedBy), t.LabelIDs)
 	if err == nil {
-		refs{us, ls}.fill(&v, true, true, true)
+		refs{us, ls, ctx}.fill(&v, true, true, true)
 	}
 	return v
 }
@@ -376,7 +376,7 @@ func list(ctx context.Context, s *httpapi.Server, d Deps, in *ListInput, scope s
 			return nil, err
 		}
 		for i := range views {
-			refs{us, ls}.fill(&views[i], assignees, labels, creator)
+			refs{us, ls, ctx}.fill(&views[i], assignees, labels, creator)
 		}
 	}
 	if subtasks {
@@ -439,7 +439,7 @@ func detailView(ctx context.Context, d Deps, dt *crm.TaskDetail) (DetailView, er
 	if err != nil {
 		return v, err
 	}
-	refs{us, ls}.fill(&v.TaskView, true, true, true)
+	refs{us, ls, ctx}.fill(&v.TaskView, true, true, true)
 	for _, a := range dt.Assignments {
 		v.Assignments = append(v.Assignments, assignmentView(ctx, a, nil, us[a.UserID]))
 	}

@@ -34,7 +34,7 @@ type TaskView struct {
 	AssigneeIDs       []string         `json:"assignee_ids"`
 	Assignees         *[]tasks.RefUser `json:"assignees,omitempty"`
 	LabelIDs          []string         `json:"label_ids"`
-	Labels            *[]crm.Label     `json:"labels,omitempty"`
+	Labels            *[]LabelView     `json:"labels,omitempty"`
 	DepartmentID      *string          `json:"department_id"`
 	ParentID          *string          `json:"parent_id"`
 	CustomerID        *string          `json:"customer_id"`
@@ -103,6 +103,7 @@ func view(ctx context.Context, now time.Time, t *crm.Task) TaskView {
 type refs struct {
 	users  map[string]*tasks.RefUser
 	labels map[string]*crm.Label
+	ctx    context.Context
 }
 
 func (r refs) fill(v *TaskView, assignees, labels, creator bool) {
@@ -116,10 +117,10 @@ func (r refs) fill(v *TaskView, assignees, labels, creator bool) {
 		v.Assignees = &l
 	}
 	if labels {
-		ls := []crm.Label{}
+		ls := []LabelView{}
 		for _, id := range v.LabelIDs {
 			if l := r.labels[id]; l != nil {
-				ls = append(ls, *l)
+				ls = append(ls, labelView(r.ctx, l))
 			}
 		}
 		v.Labels = &ls
