@@ -217,7 +217,9 @@ func Consumer(endpointID string) string { return "webhook#" + endpointID }
 // has not taken it yet; it fails when one delivery failed (the event
 // comes again and only that endpoint is tried).
 func (d *Deliverer) Handle(ctx context.Context, t store.Table, ev outbox.Event) error {
-	if strings.HasPrefix(ev.Type, "webhook.") {
+	// Webhook changes, and notifications (one user's, with their address),
+	// are not the organization's business events.
+	if strings.HasPrefix(ev.Type, "webhook.") || strings.HasPrefix(ev.Type, "notification.") || strings.HasPrefix(ev.Type, "ws.") {
 		return nil
 	}
 	eps, err := List(ctx, t)
