@@ -12,7 +12,6 @@ package sales
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +25,7 @@ import (
 	"payvand.dev/shared/ids"
 	"payvand.dev/shared/jalali"
 	"payvand.dev/shared/outbox"
+	"payvand.dev/shared/rollup"
 	"payvand.dev/shared/search"
 	"payvand.dev/shared/store"
 	"payvand.dev/shared/users"
@@ -417,8 +417,8 @@ func (s *Service) activityOps(ctx context.Context, t store.Table, old, a *crm.Ac
 			Cond: []store.Cond{store.Exists()}}))
 	}
 	if old == nil && a != nil {
-		ops = append(ops, store.UpdateOp(store.Update{Key: store.Key{PK: dayRollupPK, SK: now.Format("2006-01-02")},
-			Add: map[string]int64{"ah" + now.Format("15"): 1, "activities": 1}}))
+		ops = append(ops, store.UpdateOp(store.Update{Key: rollup.DayKey(now),
+			Add: map[string]int64{rollup.HourAttr("ah", now): 1, "activities": 1}}))
 	}
 	ops = append(ops, search.Ops(activityKind, cur.ID, oldTokens, tokens)...)
 	ops = append(ops, outbox.Op(ctx, event, map[string]any{"activity": ActivitySummary(cur, time.UTC)}))
@@ -773,26 +773,7 @@ func hourlySum(ctx context.Context, t store.Table, pk string, from, to time.Time
 	if err != nil {
 		return 0, err
 	}
-	return sumHours(p.Items, from, to, prefix), nil
-}
-
-// sumHours adds the <prefix><HH> attributes of daily rollup items for the
-// hours in [from, to).
-func sumHours(items []store.Item, from, to time.Time, prefix string) int64 {
-	var n int64
-	for _, it := range items {
-		day, err := time.Parse("2006-01-02", store.Str(it, store.SK))
-		if err != nil {
-			continue
-		}
-		for h := 0; h < 24; h++ {
-			at := day.Add(time.Duration(h) * time.Hour)
-			if !at.Before(from) && at.Before(to) {
-				n += store.Int(it, fmt.Sprintf("%s%02d", prefix, h))
-			}
-		}
-	}
-	return n
+	return rollup.SumHours(p.Items, from, to, prefix), nil
 }
 
 // Exists answers ENOTFOUND unless the customer, contact or deal (by the

@@ -10,6 +10,7 @@ import (
 
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/ids"
+	"payvand.dev/shared/rollup"
 	"payvand.dev/shared/search"
 	"payvand.dev/shared/store"
 )
@@ -310,9 +311,10 @@ func unhex(h string) string {
 // caller's day), from the hourly figures of at most two daily rollup items
 // (one query).
 type Today struct {
-	Sales      int64
-	Revenue    Amounts
-	Activities int64
+	Sales          int64
+	Revenue        Amounts
+	Activities     int64
+	TasksCompleted int64
 }
 
 // TodayFigures reads the sales and activity rollups of [from, to).
@@ -348,7 +350,9 @@ func (s *Service) TodayFigures(ctx context.Context, from, to time.Time) (*Today,
 	}
 	out.Revenue = nonZero(out.Revenue)
 	// Activities keep their hourly counts on the same items (ah<HH>).
-	out.Activities = sumHours(p.Items, from, to, "ah")
+	out.Activities = rollup.SumHours(p.Items, from, to, "ah")
+	// Completed tasks keep their hourly counts on the same items (tc<HH>).
+	out.TasksCompleted = rollup.SumHours(p.Items, from, to, "tc")
 	return out, nil
 }
 

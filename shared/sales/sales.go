@@ -27,6 +27,7 @@ import (
 	"payvand.dev/shared/money"
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/products"
+	"payvand.dev/shared/rollup"
 	"payvand.dev/shared/search"
 	"payvand.dev/shared/store"
 	"payvand.dev/shared/users"
@@ -37,9 +38,9 @@ const (
 	salesPK       = "SALES"
 	paymentPrefix = "PAYMENT#"
 	saleKind      = "sale"
-	// dayRollupPK holds one item per UTC day: the completed sales and
-	// the activities logged that day.
-	dayRollupPK = "ROLLUP#DAY"
+	// dayRollupPK holds one item per UTC day: the completed sales, the
+	// activities logged and (from the tasks group) the tasks completed.
+	dayRollupPK = rollup.PK
 	// MaxSaleLines bounds a sale's lines (its item stays far below 400 KB).
 	MaxSaleLines = 1000
 )
@@ -195,7 +196,7 @@ func rollupDelta(s *Sale, n int64) map[string]int64 {
 func hexID(id string) string { return strings.ReplaceAll(id, "-", "") }
 
 func rollupKey(s *Sale) store.Key {
-	return store.Key{PK: dayRollupPK, SK: s.SaleDate.UTC().Format("2006-01-02")}
+	return rollup.DayKey(s.SaleDate)
 }
 
 // rollupNames keeps the names the analysis shows next to ids.

@@ -16,6 +16,7 @@ import (
 	"payvand.dev/shared/departments"
 	"payvand.dev/shared/ids"
 	"payvand.dev/shared/outbox"
+	"payvand.dev/shared/rollup"
 	"payvand.dev/shared/search"
 	"payvand.dev/shared/store"
 	"payvand.dev/shared/users"
@@ -236,6 +237,7 @@ func (s *Service) create(ctx context.Context, p *crm.TaskPatch, roles map[string
 	}
 	ops = append(ops, aops...)
 	ops = append(ops, membershipOps(task, nil)...)
+	ops = append(ops, completionOps(nil, task)...)
 	ops = append(ops, outbox.Op(ctx, "task.created", map[string]any{"task": eventTask(task)}))
 	if len(task.AssigneeIDs) > 0 {
 		ops = append(ops, outbox.Op(ctx, "task.assigned", map[string]any{"task_id": task.ID, "title": task.Title,
@@ -462,6 +464,7 @@ func (s *Service) updateOnce(ctx context.Context, id string, p *crm.TaskPatch, r
 		return nil, err
 	}
 	ops := []store.Op{fieldsUpdate(oldItem, it, old.Version)}
+	ops = append(ops, completionOps(old, &task)...)
 	if task.DepartmentID != "" && task.DepartmentID != old.DepartmentID {
 		ops = append(ops, store.CheckOp(departments.DepartmentKey(task.DepartmentID), store.Exists()))
 	}
@@ -610,6 +613,21 @@ func (s *Service) DeleteTask(ctx context.Context, id string) error {
 		for _, k := range blobs {
 			s.Blob.Delete(ctx, k) // an orphaned object costs storage only; the counter already dropped it
 		}
+	}
+	return nil
+}
+
+// completionOps keep the tenant's count of tasks completed per hour (the
+// daily rollup that GET /api/reports/today reads): +1 in the hour a task
+// becomes completed, -1 in that hour when it is reopened.
+func completionOps(old, cur *crm.Task) []store.Op {
+	was := old != nil && old.Status == "completed" && old.CompletedAt != nil
+	is := cur.Status == "completed" && cur.CompletedAt != nil
+	switch {
+	case is && !was:
+		return []store.Op{rollup.AddOp("tc", *cur.CompletedAt, 1)}
+	case was && !is:
+		return []store.Op{rollup.AddOp("tc", *old.CompletedAt, -1)}
 	}
 	return nil
 }

@@ -498,7 +498,7 @@ type TodayView struct {
 	RevenueToday        float64            `json:"revenue_today"`
 	RevenueByCurrency   map[string]float64 `json:"revenue_by_currency"`
 	ActivitiesToday     int64              `json:"activities_today"`
-	TasksCompleted      *int64             `json:"tasks_completed" doc:"null until the tasks group keeps a daily rollup"`
+	TasksCompleted      int64              `json:"tasks_completed" doc:"Tasks marked completed today (in the caller's time zone)"`
 	DailyTarget         *float64           `json:"daily_target"`
 	DailyTargetProgress *float64           `json:"daily_target_progress" doc:"Percent of daily_target (null without one)"`
 }
@@ -515,7 +515,7 @@ func todayView(f *sales.Today, day time.Time, target float64, cur string) TodayV
 	}
 	rev := money.FromMinor(f.Revenue[cur], cur)
 	v := TodayView{Date: day.Format("2006-01-02"), DateJalali: jalali.Format(day, day.Location()), Currency: cur, TodaySales: f.Sales, SalesToday: f.Sales,
-		TodayRevenue: rev, RevenueToday: rev, RevenueByCurrency: map[string]float64{}, ActivitiesToday: f.Activities}
+		TodayRevenue: rev, RevenueToday: rev, RevenueByCurrency: map[string]float64{}, ActivitiesToday: f.Activities, TasksCompleted: f.TasksCompleted}
 	for c, m := range f.Revenue {
 		v.RevenueByCurrency[c] = money.FromMinor(m, c)
 	}
