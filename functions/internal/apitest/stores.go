@@ -30,7 +30,10 @@ func NewDynamoDB(t testing.TB, opts ...Option) *Env {
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	run := fmt.Sprintf("%d%d", time.Now().UnixNano()%1e9, dynamoRun.Add(1))
+	// The separator keeps (time, counter) pairs from running together into
+	// the same name ("12"+"34" = "123"+"4"), which made two runs share a
+	// control table ("tenant key is taken").
+	run := fmt.Sprintf("%dx%d", dynamoRun.Add(1), time.Now().UnixNano()%1e12)
 	return New(t, append([]Option{WithConfig(func(c *config.Config) {
 		c.Store, c.AWSEndpoint = "dynamodb", ep
 		c.ControlTable, c.TablePrefix = "control-"+run, "t"+run+"-"
