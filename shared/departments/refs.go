@@ -30,19 +30,17 @@ func Names(ctx context.Context, t store.Table, deptIDs, posIDs []string) (depts,
 			add(PositionKey(id))
 		}
 	}
-	for start := 0; start < len(keys); start += 100 {
-		items, err := t.BatchGet(ctx, keys[start:min(start+100, len(keys))])
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, it := range items {
-			sk := store.Str(it, store.SK)
-			switch {
-			case strings.HasPrefix(sk, "DEPT#"):
-				depts[strings.TrimPrefix(sk, "DEPT#")] = store.Str(it, "name")
-			case strings.HasPrefix(sk, "POS#"):
-				positions[strings.TrimPrefix(sk, "POS#")] = store.Str(it, "name")
-			}
+	items, err := store.BatchGetAll(ctx, t, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, it := range items {
+		sk := store.Str(it, store.SK)
+		switch {
+		case strings.HasPrefix(sk, "DEPT#"):
+			depts[strings.TrimPrefix(sk, "DEPT#")] = store.Str(it, "name")
+		case strings.HasPrefix(sk, "POS#"):
+			positions[strings.TrimPrefix(sk, "POS#")] = store.Str(it, "name")
 		}
 	}
 	return depts, positions, nil

@@ -490,27 +490,25 @@ func (s *Service) Refs(ctx context.Context, userIDs, labelIDs []string) (map[str
 			keys = append(keys, labelKey(id))
 		}
 	}
+	items, err := store.BatchGetAll(ctx, t, keys)
+	if err != nil {
+		return nil, nil, err
+	}
 	us, ls := map[string]*RefUser{}, map[string]*crm.Label{}
-	for start := 0; start < len(keys); start += 100 {
-		items, err := t.BatchGet(ctx, keys[start:min(start+100, len(keys))])
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, it := range items {
-			if strings.HasPrefix(store.Str(it, store.PK), "LABEL#") {
-				l, err := labelFromItem(it)
-				if err != nil {
-					return nil, nil, err
-				}
-				ls[l.ID] = l
-				continue
-			}
-			u, err := decodeUserRef(it)
+	for _, it := range items {
+		if strings.HasPrefix(store.Str(it, store.PK), "LABEL#") {
+			l, err := labelFromItem(it)
 			if err != nil {
 				return nil, nil, err
 			}
-			us[u.ID] = u
+			ls[l.ID] = l
+			continue
 		}
+		u, err := decodeUserRef(it)
+		if err != nil {
+			return nil, nil, err
+		}
+		us[u.ID] = u
 	}
 	return us, ls, nil
 }

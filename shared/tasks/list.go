@@ -207,26 +207,24 @@ func (s *Service) listInMemory(ctx context.Context, t store.Table, f crm.TaskFil
 		idList = idList[:maxInMemory]
 	}
 	filter := conds(f, "")
+	keys := make([]store.Key, len(idList))
+	for i, id := range idList {
+		keys[i] = taskKey(id)
+	}
+	items, err := store.BatchGetAll(ctx, t, keys)
+	if err != nil {
+		return nil, err
+	}
 	var all []*crm.Task
-	for start := 0; start < len(idList); start += 100 {
-		keys := make([]store.Key, 0, 100)
-		for _, id := range idList[start:min(start+100, len(idList))] {
-			keys = append(keys, taskKey(id))
+	for _, it := range items {
+		if !store.EvalAll(filter, it) {
+			continue
 		}
-		items, err := t.BatchGet(ctx, keys)
+		task, _, err := fromItem(it)
 		if err != nil {
 			return nil, err
 		}
-		for _, it := range items {
-			if !store.EvalAll(filter, it) {
-				continue
-			}
-			task, _, err := fromItem(it)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, task)
-		}
+		all = append(all, task)
 	}
 	sortTasks(all, f.SortBy, f.Desc)
 	offset := f.Offset
