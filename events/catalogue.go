@@ -81,6 +81,16 @@ var Catalogue = []Entry{
 	{"webhook.updated", "a webhook endpoint changed", `{"webhook_id":"w1","url":"https://hooks.example.com/payvand","events":["task.created"]}`},
 	{"webhook.deleted", "a webhook endpoint was removed", `{"webhook_id":"w1"}`},
 	{"email.campaign_progress", "a bulk e-mail campaign moved on (every 50 messages and at the end)", `{"campaign_id":"c1","status":"sending","total":120,"sent":50,"suppressed":2,"invalid":1,"failed":0}`},
+	{"api_key.created", "an API key was issued", `{"key_id":"k1","name":"Zapier","modules":["customers"]}`},
+	{"api_key.revoked", "an API key was revoked", `{"key_id":"k1"}`},
+	{"document.uploaded", "a document was stored", `{"document_id":"d1","name":"contract.pdf","size":1024,"customer_id":"c1"}`},
+	{"document.updated", "a document's metadata changed", `{"document_id":"d1","name":"contract.pdf"}`},
+	{"document.deleted", "a document and its share links were removed", `{"document_id":"d1"}`},
+	{"document.shared", "a document was shared (one link per recipient)", `{"document_id":"d1","recipients":["u2","someone@example.com"],"permission":"view"}`},
+	{"document.share_revoked", "a share link of a document was revoked", `{"document_id":"d1","share_id":"s1"}`},
+	{"document.category_created", "a document category was created", `{"category_id":"k1","name":"Contracts"}`},
+	{"document.category_updated", "a document category changed", `{"category_id":"k1","name":"Contracts"}`},
+	{"document.category_deleted", "a document category was removed", `{"category_id":"k1"}`},
 	{"backup.finished", "a tenant backup ended (no writer yet: the backup function is to come)", `{"backup_id":"b1","status":"completed","requested_by":"u1"}`},
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"payvand.dev/events"
 	"payvand.dev/functions/manifest"
+	"payvand.dev/shared/apikeys"
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/awssecret"
 	"payvand.dev/shared/blob"
@@ -257,7 +258,7 @@ func (d *Deps) Server(logger *slog.Logger, mounts ...Mount) (*httpapi.Server, er
 	s := httpapi.New(httpapi.Config{
 		Title:   "Payvand API",
 		Version: d.Config.Version,
-		Auth:    d.Tokens,
+		Auth:    apikeys.Authenticator{Next: d.Tokens, Tables: d.Control}, // pvk_ keys, else access tokens
 		Limiter: d.Limiter,
 		// Uploads are limited whatever the general limit (spec: 10/min).
 		Limits:          map[string]int{"general": d.Config.RateGeneral, "upload": 10},

@@ -142,6 +142,15 @@ var Functions = []Function{
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus, Documents},
 	},
 	{
+		Name: "documents",
+		// Documents with their categories and share links (the public
+		// share pages too). /api/uploads stays with files.
+		Prefixes:  []string{"/api/documents", "/api/document-categories"},
+		MemoryMB:  512, // files up to 10 MB pass through memory
+		TimeoutS:  30,
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus, Documents},
+	},
+	{
 		Name:      "search",
 		Prefixes:  []string{"/api/search"},
 		MemoryMB:  256,
@@ -231,6 +240,13 @@ var eventFunctions = []Function{
 		MemoryMB:  256,
 		TimeoutS:  60, // a campaign of up to 200 is sent within the request
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Email},
+	},
+	{
+		Name:      "apikeys",
+		Prefixes:  []string{"/api/api-keys"},
+		MemoryMB:  256,
+		TimeoutS:  10,
+		Resources: []string{ControlTable, TenantTables, JWTSecret},
 	},
 	{
 		Name:      "reminders",

@@ -26,6 +26,9 @@ type Principal struct {
 	Role      string
 	Modules   []string // modules granted (tenant realm)
 	SessionID string   // refresh family the token belongs to
+	// Scope, set for an API key, bounds the modules to the key's grant;
+	// the tenant gate keeps the principal within it (and below top role).
+	Scope []string
 }
 
 // AllModulesRoles may use every module.

@@ -131,6 +131,18 @@ func (c *ControlPlane) Gate(ctx context.Context, p *auth.Principal, feature stri
 	if err != nil {
 		return nil, err
 	}
+	if p.Scope != nil {
+		// An API key: its creator's current modules, within the key's
+		// grant, and none of a top role's capabilities.
+		fresh := *p
+		fresh.Role, fresh.Modules = "api_key", nil
+		for _, m := range u.EffectiveModules() {
+			if slices.Contains(p.Scope, m) {
+				fresh.Modules = append(fresh.Modules, m)
+			}
+		}
+		return &fresh, nil
+	}
 	if mods := u.EffectiveModules(); u.Role != p.Role || !slices.Equal(mods, p.Modules) {
 		fresh := *p
 		fresh.Role, fresh.Modules = u.Role, slices.Clone(mods)
