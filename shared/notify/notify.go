@@ -51,7 +51,7 @@ type Notification struct {
 	CreatedAt time.Time      `json:"created_at"`
 }
 
-func partition(user string) string { return "NOTIF#" + user }
+func partition(user string) string   { return "NOTIF#" + user }
 func unreadIndex(user string) string { return "NOTIFUNREAD#" + user }
 
 // Key of a user's notification.

@@ -96,7 +96,9 @@ func (w *Wiring) Attach(ctx context.Context, table string) error {
 
 // Detach removes the table's mappings (before the table is purged).
 func (w *Wiring) Detach(ctx context.Context, table string) error {
-	var out struct{ Table struct{ LatestStreamArn string } }
+	var out struct {
+		Table struct{ LatestStreamArn string }
+	}
 	if err := w.dynamo(ctx, "DescribeTable", map[string]any{"TableName": table}, &out); err != nil {
 		var ae *awssign.Error
 		if errors.As(err, &ae) && ae.Code != "" && (ae.Code == "ResourceNotFoundException" || hasSuffix(ae.Code, "#ResourceNotFoundException")) {
@@ -138,8 +140,8 @@ func (w *Wiring) mappings(ctx context.Context, streamARN string) ([]string, erro
 
 func (w *Wiring) dynamo(ctx context.Context, target string, body, out any) error {
 	return awssign.Do(ctx, w.AWS, awssign.Request{Service: "dynamodb", Host: "dynamodb",
-		Headers:  map[string]string{"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810." + target},
-		Body:     body, Response: out})
+		Headers: map[string]string{"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810." + target},
+		Body:    body, Response: out})
 }
 
 // lambda sends one signed request to the Lambda REST API (GET and DELETE
