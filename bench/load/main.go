@@ -542,7 +542,7 @@ func runMix(srv *server, c *client, p *pool, m []mixEntry, n int, d time.Duratio
 					r = &result{}
 					res[name] = r
 				}
-				if (name == "update" || name == "delete") && st == 409 && err == nil {
+				if (strings.HasSuffix(name, "update") || strings.HasSuffix(name, "delete")) && st == 409 && err == nil {
 					r.conflicts++
 					continue
 				}

@@ -8,9 +8,16 @@ import (
 // tasks is the pool of tasks the task operations work on.
 var tasks = &pool{}
 
-// The tasks mix: -mix 'task-create=2,task-get=4,task-list=3,task-status=2,task-comment=1,task-time=1'.
+// The tasks mix: -mix 'task-create=2,task-get=4,task-list=3,task-status=2,task-comment=1,task-time=1';
+// issue 12's create/get/update/list 50/delete mix: -mix 'task-create=2,task-get=4,task-update=2,task-list=2,task-delete=1'.
 func init() {
-	pick := func(w *worker) string { return tasks.pick(w.r) }
+	pick := func(w *worker) string {
+		if id := tasks.pick(w.r); id != "" {
+			return id
+		}
+		ops["task-create"].fn(w) // the first ones of a run: make a target
+		return tasks.pick(w.r)
+	}
 	found := func(st int) int { // removed by another client between pick and use
 		if st == 404 {
 			return 200
@@ -46,9 +53,30 @@ func init() {
 		ok int
 		fn opFunc
 	}{200, func(w *worker) (int, error) {
-		q := []string{"", "?filter[status]=in_progress", "?sort=-priority", "?filter[my_tasks]=true", "?sort=due_date&filter[overdue]=true"}[w.r.IntN(5)]
-		st, _, err := w.c.do("GET", "/api/tasks"+q, nil, true)
+		q := []string{"", "&filter[status]=in_progress", "&sort=-priority", "&filter[my_tasks]=true", "&sort=due_date&filter[overdue]=true"}[w.r.IntN(5)]
+		st, _, err := w.c.do("GET", "/api/tasks?limit=50"+q, nil, true)
 		return st, err
+	}}
+	ops["task-update"] = struct {
+		ok int
+		fn opFunc
+	}{200, func(w *worker) (int, error) {
+		st, _, err := w.c.do("PUT", "/api/tasks/"+pick(w), map[string]any{"description": fmt.Sprintf("updated by client %d, %d", w.id, w.seq)}, true)
+		return found(st), err
+	}}
+	ops["task-delete"] = struct {
+		ok int
+		fn opFunc
+	}{200, func(w *worker) (int, error) {
+		id := tasks.take(w.r)
+		if id == "" { // nothing left to delete: make one instead
+			return ops["task-create"].fn(w)
+		}
+		st, _, err := w.c.do("DELETE", "/api/tasks/"+id, nil, true)
+		if st == 201 {
+			st = 200
+		}
+		return found(st), err
 	}}
 	ops["task-status"] = struct {
 		ok int

@@ -9,9 +9,9 @@ import (
 	"payvand.dev/shared/store"
 )
 
-// Items are stored as DynamoDB JSON ({"S": "…"}, {"N": "…"}, …) so the
-// embedded backend keeps every attribute type DynamoDB has, numbers included
-// at full precision.
+// Items written before the binary format (binary.go) are DynamoDB JSON
+// ({"S": "…"}, {"N": "…"}, …): every attribute type DynamoDB has, numbers
+// at full precision. They are still read; new writes are binary.
 
 type wireValue struct {
 	S    *string              `json:"S,omitempty"`
@@ -34,7 +34,11 @@ type wireValue struct {
 // in this format, so a 5,000-level value could be written but never read).
 const MaxDepth = 32
 
-func encodeItem(it store.Item) ([]byte, error) {
+func encodeItem(it store.Item) ([]byte, error) { return encodeBinary(it) }
+
+// encodeJSON is the format of items written before the binary one; kept
+// so tests can write what older versions wrote.
+func encodeJSON(it store.Item) ([]byte, error) {
 	w := make(map[string]wireValue, len(it))
 	for k, v := range it {
 		wv, err := toWire(v, 1)
@@ -47,6 +51,9 @@ func encodeItem(it store.Item) ([]byte, error) {
 }
 
 func decodeItem(b []byte) (store.Item, error) {
+	if len(b) > 0 && b[0] == binaryMagic {
+		return decodeBinary(b)
+	}
 	var w map[string]wireValue
 	if err := json.Unmarshal(b, &w); err != nil {
 		return nil, err

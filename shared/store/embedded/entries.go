@@ -65,15 +65,27 @@ func ttlKey(exp int64, mk []byte) []byte {
 	return k
 }
 
-// ttlMarker is how a top-level ttl attribute starts in an encoded item. An
-// item without it has no ttl; one with it (possibly a nested map's member)
-// is decoded to know.
-var ttlMarker = []byte(`"` + store.TTL + `":{`)
+// ttlMarker is how a top-level ttl attribute starts in an encoded item
+// (binaryTTLMarker in the binary format: its name's length and the name).
+// An item without it has no ttl; one with it (possibly a nested map's
+// member, or text that happens to hold the bytes) is decoded to know.
+var (
+	ttlMarker       = []byte(`"` + store.TTL + `":{`)
+	binaryTTLMarker = append([]byte{byte(len(store.TTL))}, store.TTL...)
+)
+
+// mayHaveTTL is false only for an encoded item that has no ttl.
+func mayHaveTTL(v []byte) bool {
+	if len(v) > 0 && v[0] == binaryMagic {
+		return bytes.Contains(v, binaryTTLMarker)
+	}
+	return bytes.Contains(v, ttlMarker)
+}
 
 // liveValue reports whether an encoded item is live at now, decoding it
 // only when it may have a ttl.
 func liveValue(v []byte, now time.Time) bool {
-	if !bytes.Contains(v, ttlMarker) {
+	if !mayHaveTTL(v) {
 		return true
 	}
 	it, err := decodeItem(v)

@@ -121,7 +121,7 @@ func writeOldFormat(t testing.TB, path string, items []store.Item) {
 			}
 		}
 		for _, it := range items {
-			raw, err := encodeItem(it)
+			raw, err := encodeJSON(it) // what older versions wrote
 			if err != nil {
 				return err
 			}

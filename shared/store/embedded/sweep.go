@@ -176,7 +176,7 @@ func (d *DB) upgrade(ctx context.Context, b *bolt.DB) (int, error) {
 			for n := 0; k != nil && n < backfillScan; k, v = c.Next() {
 				n++
 				last = bytes.Clone(k)
-				if bytes.Contains(v, ttlMarker) {
+				if mayHaveTTL(v) {
 					keys = append(keys, last)
 				}
 			}
