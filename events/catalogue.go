@@ -91,6 +91,9 @@ var Catalogue = []Entry{
 	{"document.category_created", "a document category was created", `{"category_id":"k1","name":"Contracts"}`},
 	{"document.category_updated", "a document category changed", `{"category_id":"k1","name":"Contracts"}`},
 	{"document.category_deleted", "a document category was removed", `{"category_id":"k1"}`},
+	{"feedback.form_created", "a feedback form was created", `{"form_id":"f1","title":"After-sale survey","recipients":3}`},
+	{"feedback.form_updated", "a feedback form changed", `{"form_id":"f1","title":"After-sale survey"}`},
+	{"feedback.submitted", "feedback was submitted (through a link or by hand)", `{"form_id":"f1","submission_id":"s1","source":"recipient","customer_id":"c1"}`},
 	{"backup.finished", "a tenant backup ended (no writer yet: the backup function is to come)", `{"backup_id":"b1","status":"completed","requested_by":"u1"}`},
 }
 

@@ -260,8 +260,9 @@ func (d *Deps) Server(logger *slog.Logger, mounts ...Mount) (*httpapi.Server, er
 		Version: d.Config.Version,
 		Auth:    apikeys.Authenticator{Next: d.Tokens, Tables: d.Control}, // pvk_ keys, else access tokens
 		Limiter: d.Limiter,
-		// Uploads are limited whatever the general limit (spec: 10/min).
-		Limits:          map[string]int{"general": d.Config.RateGeneral, "upload": 10},
+		// Uploads are limited whatever the general limit (spec: 10/min),
+		// and so are public feedback submissions (per IP address).
+		Limits:          map[string]int{"general": d.Config.RateGeneral, "upload": 10, "feedback-submit": 20},
 		CursorKey:       d.key,
 		Logger:          logger,
 		CORSOrigins:     d.Config.CORSOrigins,

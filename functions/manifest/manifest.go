@@ -151,6 +151,15 @@ var Functions = []Function{
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus, Documents},
 	},
 	{
+		Name: "feedback",
+		// Feedback forms, responses and their analysis, with the public
+		// form and submit routes.
+		Prefixes:  []string{"/api/feedback", "/api/tenant/feedback"},
+		MemoryMB:  256,
+		TimeoutS:  15,
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},
+	},
+	{
 		Name:      "search",
 		Prefixes:  []string{"/api/search"},
 		MemoryMB:  256,
