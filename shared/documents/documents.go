@@ -5,6 +5,7 @@ package documents
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"path"
 	"slices"
@@ -401,6 +402,7 @@ func (s *Service) record(ctx context.Context, t store.Table, d *Document, cond s
 		store.UpdateOp(store.Update{Key: StorageKey(), Add: map[string]int64{"bytes": d.Size}}),
 		store.UpdateOp(store.Update{Key: countersKey(), Add: add}),
 		outbox.Op(ctx, "document.uploaded", map[string]any{"document_id": d.ID, "name": d.Name, "size": d.Size, "customer_id": d.CustomerID})}
+	ops = append(ops, customerOps(nil, d)...)
 	return t.TransactWrite(ctx, ops...)
 }
 
@@ -473,6 +475,7 @@ func (s *Service) Update(ctx context.Context, id string, m Meta) (*Document, err
 		}
 		ops = append(ops, store.UpdateOp(store.Update{Key: countersKey(), Add: add}))
 	}
+	ops = append(ops, customerOps(&old, d)...)
 	ops = append(ops, outbox.Op(ctx, "document.updated", map[string]any{"document_id": d.ID, "name": d.Name}))
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		if crm.ErrorCode(err) == crm.ECONFLICT {
@@ -520,6 +523,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		store.UpdateOp(store.Update{Key: StorageKey(), Add: map[string]int64{"bytes": -d.Size}}),
 		store.UpdateOp(store.Update{Key: countersKey(), Add: add, Remove: []string{"sh_" + hexID(id), "shn_" + hexID(id)}}),
 		outbox.Op(ctx, "document.deleted", map[string]any{"document_id": id}))
+	ops = append(ops, customerOps(d, nil)...)
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		if crm.ErrorCode(err) == crm.ECONFLICT {
 			return notFound()
@@ -528,6 +532,25 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	}
 	s.Blob.Delete(ctx, d.BlobKey)
 	return nil
+}
+
+// customerOps keep the copy of a document in its customer's item
+// collection (the customer detail reads `documents` from it in its one
+// Query): out of the old customer's, into the new one's.
+func customerOps(old, d *Document) []store.Op {
+	var ops []store.Op
+	if old != nil && old.CustomerID != "" && (d == nil || d.CustomerID != old.CustomerID) {
+		ops = append(ops, store.DeleteOp(store.Key{PK: "CUSTOMER#" + old.CustomerID, SK: "DOCUMENT#" + old.ID}))
+	}
+	if d != nil && d.CustomerID != "" {
+		v, _ := json.Marshal(struct {
+			*Document
+			URL string `json:"url"`
+		}{d, "/api/documents/" + d.ID + "/download"})
+		ops = append(ops, store.PutOp(store.Item{store.PK: store.AV("CUSTOMER#" + d.CustomerID), store.SK: store.AV("DOCUMENT#" + d.ID),
+			"document_id": store.AV(d.ID), "view": store.AV(string(v))}))
+	}
+	return ops
 }
 
 // hexID is an id usable in an attribute name.

@@ -115,6 +115,10 @@ func TestDocuments(t *testing.T) {
 				t.Errorf("?%s: %v, want %v", q, got, want)
 			}
 		}
+		// The customer's detail shows its documents (one item collection).
+		if cd := e.Do("GET", "/api/customers/"+cust, ceo, nil).Want(t, 200).Data(); len(cd["documents"].([]any)) != 1 || cd["documents"].([]any)[0].(map[string]any)["name"] != "big.dat" {
+			t.Errorf("customer documents %v", cd["documents"])
+		}
 		list("", "قرارداد نهایی.pdf", "big.dat", "one.bin")
 		list("category_id="+cat, "قرارداد نهایی.pdf", "big.dat")
 		list("filter[category_id]="+cat+"&type=pdf", "قرارداد نهایی.pdf")
@@ -163,6 +167,17 @@ func TestDocuments(t *testing.T) {
 		// Delete: the bytes go, the counters follow.
 		e.Do("DELETE", "/api/documents/"+nine["id"].(string), ceo, nil).Want(t, 200)
 		e.Do("GET", nine["url"].(string), ceo, nil).Want(t, 404)
+		if cd := e.Do("GET", "/api/customers/"+cust, ceo, nil).Want(t, 200).Data(); len(cd["documents"].([]any)) != 0 {
+			t.Errorf("customer documents after delete %v", cd["documents"])
+		}
+		e.Do("PUT", "/api/documents/"+one["id"].(string), ceo, map[string]any{"customer_id": cust}).Want(t, 200)
+		if cd := e.Do("GET", "/api/customers/"+cust, ceo, nil).Want(t, 200).Data(); len(cd["documents"].([]any)) != 1 || cd["documents"].([]any)[0].(map[string]any)["name"] != "one.bin" {
+			t.Errorf("customer documents after the move %v", cd["documents"])
+		}
+		e.Do("PUT", "/api/documents/"+one["id"].(string), ceo, map[string]any{"customer_id": ""}).Want(t, 200)
+		if cd := e.Do("GET", "/api/customers/"+cust, ceo, nil).Want(t, 200).Data(); len(cd["documents"].([]any)) != 0 {
+			t.Errorf("customer documents after the unlink %v", cd["documents"])
+		}
 		e.Do("GET", "/api/documents/"+nine["id"].(string), ceo, nil).Want(t, 404)
 		if _, _, _, err := e.Deps.Blob.Get(context.Background(), "documents/alpha/"+nine["id"].(string)); err == nil {
 			t.Error("the object outlived its document")
