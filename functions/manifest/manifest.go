@@ -148,7 +148,7 @@ var Functions = []Function{
 		Prefixes:  []string{"/api/documents", "/api/document-categories"},
 		MemoryMB:  512, // files up to 10 MB pass through memory
 		TimeoutS:  30,
-		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus, Documents},
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus, Documents, Email},
 	},
 	{
 		Name: "feedback",
@@ -157,7 +157,7 @@ var Functions = []Function{
 		Prefixes:  []string{"/api/feedback", "/api/tenant/feedback"},
 		MemoryMB:  256,
 		TimeoutS:  15,
-		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus},
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Bus, Email},
 	},
 	{
 		Name:      "search",

@@ -58,6 +58,7 @@ func TestDocumentsAccess(t *testing.T) {
 		{"GET", "/api/documents/" + doc + "/download", nil, false},
 		{"POST", "/api/documents/" + doc + "/share", map[string]any{"recipients": []string{"y@example.com"}}, false},
 		{"DELETE", "/api/documents/" + doc + "/shares/" + shareID, nil, false},
+		{"POST", "/api/documents/" + doc + "/send-email", map[string]any{"to": "z@example.com"}, false},
 		{"GET", "/api/documents/shared", nil, true},
 		{"GET", "/api/documents/stats", nil, true},
 		{"GET", "/api/documents/categories", nil, true},

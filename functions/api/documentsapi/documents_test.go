@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -408,4 +409,39 @@ func TestUploadsServing(t *testing.T) {
 	}
 	// Beta cannot read alpha's document through the API either.
 	e.Do("GET", doc["url"].(string), beta, nil).Want(t, 404)
+}
+
+// TestDocumentSendEmail: each address gets a message with its own link,
+// which opens the document.
+func TestDocumentSendEmail(t *testing.T) {
+	e := apitest.New(t)
+	ceo := e.CEO("alpha")
+	doc := upload(t, e, ceo, nil, "offer.txt", []byte("the offer")).Want(t, 201).Data()
+	e.Do("POST", "/api/documents/"+doc["id"].(string)+"/send-email", ceo, map[string]any{"to": "bad"}).Want(t, 422)
+	r := e.Do("POST", "/api/documents/"+doc["id"].(string)+"/send-email", ceo, map[string]any{"to": []string{"x@example.com", "y@example.com"}, "subject": "Our offer", "message": "<b>hi</b>"}).Want(t, 200).Data()
+	if r["sent"] != float64(2) || strings.Contains(fmt.Sprint(r), "alpha.") {
+		t.Fatalf("sent %v", r)
+	}
+	msgs, _, err := e.Deps.Outbox.List(context.Background(), 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var links []string
+	for _, m := range msgs {
+		if m.Subject == "Our offer" {
+			if strings.Contains(m.HTML, "<b>hi</b>") {
+				t.Errorf("message not escaped: %s", m.HTML)
+			}
+			i := strings.Index(m.Text, "/documents/shared/")
+			links = append(links, strings.TrimSpace(m.Text[i+len("/documents/shared/"):]))
+		}
+	}
+	if len(links) != 2 || links[0] == links[1] {
+		t.Fatalf("links %v", links)
+	}
+	for _, tok := range links {
+		if got := e.Do("GET", "/api/documents/shared/"+tok+"/content", "", nil).Want(t, 200); string(got.Raw) != "the offer" {
+			t.Errorf("link opens %q", got.Raw)
+		}
+	}
 }

@@ -5,6 +5,7 @@ package documentsapi
 
 import (
 	"context"
+	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"payvand.dev/shared/documents"
 	"payvand.dev/shared/httpapi"
 	"payvand.dev/shared/jalali"
+	"payvand.dev/shared/mail"
 	"payvand.dev/shared/tenancy"
 )
 
@@ -24,6 +26,10 @@ import (
 type Deps struct {
 	Docs    *documents.Service
 	Control *tenancy.ControlPlane
+	// Mail sends documents by e-mail (a share link per address); AppURL
+	// is the SPA the links open (/documents/shared/<token>).
+	Mail   mail.Sender
+	AppURL string
 	// Presign answers downloads with a redirect to a presigned S3 URL (on
 	// AWS a Lambda answer is at most 6 MB); locally the API streams them.
 	Presign bool
@@ -417,6 +423,59 @@ func registerSharing(s *httpapi.Server, d Deps) {
 			return httpapi.OK(*st, ""), nil
 		})
 
+	type sent struct {
+		Sent        int         `json:"sent"`
+		ShareTokens []ShareView `json:"share_tokens"`
+	}
+	httpapi.Register(s, route(http.MethodPost, "/api/documents/{id}/send-email", "send-email", "Send a document by e-mail {to, subject, message}: each address gets its own view link (7 days)"),
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id"`
+			Body struct {
+				To      Addresses `json:"to"`
+				Subject string    `json:"subject,omitempty" maxLength:"300"`
+				Message string    `json:"message,omitempty" maxLength:"10000"`
+			}
+		}) (*httpapi.Body[sent], error) {
+			if d.Mail == nil {
+				return nil, crm.Errorf(crm.EINTERNAL, "no mail sender")
+			}
+			if len(in.Body.To) == 0 || len(in.Body.To) > 20 {
+				return nil, &crm.Error{Code: crm.EVALIDATION, Message: "the given data was invalid", Fields: map[string][]string{"to": {"1 to 20 e-mail addresses"}}}
+			}
+			for _, a := range in.Body.To {
+				if !strings.Contains(a, "@") {
+					return nil, &crm.Error{Code: crm.EVALIDATION, Message: "the given data was invalid", Fields: map[string][]string{"to": {"e-mail addresses only"}}}
+				}
+			}
+			exp := now().UTC().Add(7 * 24 * time.Hour)
+			shares, err := svc.Share(ctx, in.ID, documents.ShareRequest{Recipients: in.Body.To, Permission: "view", ExpiresAt: &exp})
+			if err != nil {
+				return nil, err
+			}
+			doc, err := svc.Get(ctx, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			subject := strings.TrimSpace(in.Body.Subject)
+			if subject == "" {
+				subject = doc.Name
+			}
+			out := sent{ShareTokens: []ShareView{}}
+			for _, sh := range shares {
+				link := strings.TrimRight(d.AppURL, "/") + "/documents/shared/" + sh.Token
+				text := strings.TrimSpace(in.Body.Message) + "\n\n" + doc.Name + ": " + link + "\n"
+				html := "<p>" + htmlEscape(in.Body.Message) + "</p><p><a href=\"" + htmlEscape(link) + "\">" + htmlEscape(doc.Name) + "</a></p>"
+				if _, err := d.Mail.Send(ctx, mail.Message{To: []string{sh.Email}, Subject: subject, Text: text, HTML: html, Template: "document-share"}); err != nil {
+					return nil, err
+				}
+				out.Sent++
+				v := shareView(ctx, sh)
+				v.Token, v.URL, v.ViewURL = "", "", "" // the link went by e-mail only
+				out.ShareTokens = append(out.ShareTokens, v)
+			}
+			return httpapi.OK(out, "document sent"), nil
+		})
+
 	// The public side: a token opens its document, nothing else.
 	pub := func(method, path, op, summary string) httpapi.Route {
 		return httpapi.Route{Method: method, Path: path, ID: "documents-" + op, Summary: summary, Tags: []string{"Documents"}, Realm: httpapi.Public}
@@ -500,6 +559,36 @@ func (d Deps) open(ctx context.Context, tok string) (*documents.Opened, error) {
 		return nil, missing
 	}
 	return d.Docs.OpenToken(ctx, d.Control.TableFor(key), tok)
+}
+
+func htmlEscape(s string) string { return html.EscapeString(s) }
+
+// Addresses is one address or a list.
+type Addresses []string
+
+// Schema: a string or a list of strings.
+func (Addresses) Schema(r huma.Registry) *huma.Schema {
+	max := 254
+	str := &huma.Schema{Type: huma.TypeString, MaxLength: &max}
+	return &huma.Schema{OneOf: []*huma.Schema{str, {Type: huma.TypeArray, Items: str}}}
+}
+
+// UnmarshalJSON takes "a@b.c" or ["a@b.c", …].
+func (a *Addresses) UnmarshalJSON(b []byte) error {
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		*a = Addresses{strings.TrimSpace(one)}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	for i := range many {
+		many[i] = strings.TrimSpace(many[i])
+	}
+	*a = many
+	return nil
 }
 
 func viewer(doc *documents.Document, tok string) []byte {

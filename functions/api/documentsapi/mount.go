@@ -18,7 +18,7 @@ func Mount() app.Mount {
 		svc := &documents.Service{Tables: d.Control, Blob: d.Blob, Now: func() time.Time { return now() },
 			Quota: func(ctx context.Context) (int64, error) { return quota(ctx, d.Control) }}
 		onAWS := d.Config.Store == "dynamodb" && d.Config.AWSEndpoint == ""
-		Register(s, Deps{Docs: svc, Control: d.Control, Presign: onAWS})
+		Register(s, Deps{Docs: svc, Control: d.Control, Presign: onAWS, Mail: d.Mail, AppURL: d.Config.AppURL})
 	}}
 }
 

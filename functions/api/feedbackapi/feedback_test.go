@@ -1,6 +1,7 @@
 package feedbackapi_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -197,5 +198,45 @@ func TestSubmitRateLimit(t *testing.T) {
 	}
 	if !limited {
 		t.Error("45 submissions from one address in a minute were all taken")
+	}
+}
+
+// TestFeedbackSend: each address gets its own link by e-mail; an address
+// already a recipient gets none again; a link takes one submission.
+func TestFeedbackSend(t *testing.T) {
+	e := apitest.New(t)
+	ceo := e.CEO("alpha")
+	c := e.Do("POST", "/api/feedback/forms", ceo, map[string]any{"title": "Survey <1>", "recipients": []string{"old@example.com"},
+		"questions": []map[string]any{{"id": "r", "type": "rating", "text": "Rate us", "required": true}}}).Want(t, 201).Data()
+	id := c["form"].(map[string]any)["id"].(string)
+	e.Do("POST", "/api/feedback/forms/send", ceo, map[string]any{"form_id": id, "recipients": []string{"nobody"}}).Want(t, 422)
+	e.Do("POST", "/api/feedback/forms/send", ceo, map[string]any{"form_id": "0190aaaa-0000-7000-8000-000000000000", "recipients": []string{"a@example.com"}}).Want(t, 404)
+	r := e.Do("POST", "/api/feedback/forms/send", ceo, map[string]any{"form_id": id, "recipients": []any{"a@example.com", map[string]any{"email": "b@example.com", "name": "B"}, "old@example.com"}}).Want(t, 200).Data()
+	if r["sent"] != float64(2) {
+		t.Fatalf("sent %v", r)
+	}
+	msgs, _, err := e.Deps.Outbox.List(context.Background(), 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var links []string
+	for _, m := range msgs {
+		if m.Subject == "Survey <1>" {
+			if strings.Contains(m.HTML, "<1>") {
+				t.Errorf("title not escaped: %s", m.HTML)
+			}
+			i := strings.Index(m.Text, "/feedback/")
+			links = append(links, strings.TrimSpace(m.Text[i+len("/feedback/"):]))
+		}
+	}
+	if len(links) != 2 {
+		t.Fatalf("links %v", links)
+	}
+	for _, tok := range links {
+		e.Do("POST", "/api/feedback/submit", "", map[string]any{"token": tok, "answers": ans("r", 4)}).Want(t, 201)
+		e.Do("POST", "/api/feedback/submit", "", map[string]any{"token": tok, "answers": ans("r", 4)}).Want(t, 409)
+	}
+	if a := e.Do("GET", "/api/feedback/analyze?form_id="+id, ceo, nil).Want(t, 200).Data(); a["response_rate"] != 66.67 || a["recipients"] != float64(3) {
+		t.Errorf("analysis %v %v", a["response_rate"], a["recipients"])
 	}
 }

@@ -5,6 +5,8 @@ package feedbackapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"html"
 	"net/http"
 	"strings"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"payvand.dev/shared/feedback"
 	"payvand.dev/shared/httpapi"
 	"payvand.dev/shared/jalali"
+	"payvand.dev/shared/mail"
 	"payvand.dev/shared/tenancy"
 )
 
@@ -24,12 +27,16 @@ import (
 type Deps struct {
 	Feedback *feedback.Service
 	Control  *tenancy.ControlPlane
+	// Mail sends forms to recipients; AppURL is the SPA their links open
+	// (/feedback/<token>).
+	Mail   mail.Sender
+	AppURL string
 }
 
 // Mount is the feedback route group.
 func Mount() app.Mount {
 	return app.Mount{Name: "feedback", Register: func(s *httpapi.Server, d *app.Deps) {
-		Register(s, Deps{Feedback: &feedback.Service{Tables: d.Control}, Control: d.Control})
+		Register(s, Deps{Feedback: &feedback.Service{Tables: d.Control}, Control: d.Control, Mail: d.Mail, AppURL: d.Config.AppURL})
 	}}
 }
 
@@ -220,6 +227,49 @@ func Register(s *httpapi.Server, d Deps) {
 				return nil, err
 			}
 			return httpapi.OK(formView(ctx, f), "form updated"), nil
+		})
+
+	type sentOut struct {
+		Sent int `json:"sent"`
+	}
+	httpapi.Register(s, route("survey", http.MethodPost, "/api/feedback/forms/send", "forms-send", "Send a form to recipients {form_id, recipients}: each gets a link of their own by e-mail (added to the form's recipients)"),
+		func(ctx context.Context, in *struct {
+			Body struct {
+				FormID     string         `json:"form_id" maxLength:"36"`
+				Recipients []RecipientRef `json:"recipients" maxItems:"500"`
+			}
+		}) (*httpapi.Body[sentOut], error) {
+			if d.Mail == nil {
+				return nil, crm.Errorf(crm.EINTERNAL, "no mail sender")
+			}
+			rs := make([]feedback.Recipient, 0, len(in.Body.Recipients))
+			for i, r := range in.Body.Recipients {
+				if !strings.Contains(r.Email, "@") {
+					return nil, &crm.Error{Code: crm.EVALIDATION, Message: "the given data was invalid", Fields: map[string][]string{fmt.Sprintf("recipients[%d]", i): {"an e-mail address"}}}
+				}
+				rs = append(rs, r.Recipient)
+			}
+			if len(rs) == 0 {
+				return nil, &crm.Error{Code: crm.EVALIDATION, Message: "the given data was invalid", Fields: map[string][]string{"recipients": {"at least one e-mail address"}}}
+			}
+			f, err := svc.UpdateForm(ctx, in.Body.FormID, feedback.FormPatch{Recipients: &rs})
+			if err != nil {
+				return nil, err
+			}
+			out := sentOut{}
+			for _, r := range f.Recipients {
+				if r.Token == "" || r.Email == "" {
+					continue // already had a link, or no address
+				}
+				link := strings.TrimRight(d.AppURL, "/") + "/feedback/" + r.Token
+				body := f.Title + "\n\n" + f.Description + "\n\n" + link + "\n"
+				htmlBody := "<h2>" + html.EscapeString(f.Title) + "</h2><p>" + html.EscapeString(f.Description) + "</p><p><a href=\"" + html.EscapeString(link) + "\">" + html.EscapeString(link) + "</a></p>"
+				if _, err := d.Mail.Send(ctx, mail.Message{To: []string{r.Email}, Subject: f.Title, Text: body, HTML: htmlBody, Template: "feedback-form"}); err != nil {
+					return nil, err
+				}
+				out.Sent++
+			}
+			return httpapi.OK(out, "form sent"), nil
 		})
 
 	httpapi.Register(s, route("feedback", http.MethodGet, "/api/feedback", "list", "List feedback responses (form_id to narrow)"),
