@@ -618,10 +618,10 @@ func (s *Service) Share(ctx context.Context, id string, r ShareRequest) ([]*Shar
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	if perm == "edit" {
-		if err := s.canWrite(ctx, t, d); err != nil {
-			return nil, err
-		}
+	// A link opens the document to anyone who holds it: only who may
+	// change the document may hand one out.
+	if err := s.canWrite(ctx, t, d); err != nil {
+		return nil, err
 	}
 	var userKeys []store.Key
 	for _, rc := range r.Recipients {

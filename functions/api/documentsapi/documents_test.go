@@ -369,10 +369,13 @@ func TestDocumentSharing(t *testing.T) {
 		e.Do("GET", "/api/documents/view/"+saraTok, "", nil).Want(t, 404)
 		e.Do("GET", "/api/documents/shared/"+otherTok, "", nil).Want(t, 200)
 
-		// An edit share lets its recipient change the document.
+		// Only who may change a document hands out links to it; an edit
+		// share lets its recipient change the document (and share it).
 		e.Do("PUT", "/api/documents/"+other["id"].(string), sara, map[string]any{"name": "hers"}).Want(t, 403)
+		e.Do("POST", "/api/documents/"+other["id"].(string)+"/share", sara, map[string]any{"recipients": []string{"z@example.com"}}).Want(t, 403)
 		e.Do("POST", "/api/documents/"+other["id"].(string)+"/share", ceo, map[string]any{"recipients": []string{"sara@alpha.test"}, "permission": "edit"}).Want(t, 201)
 		e.Do("PUT", "/api/documents/"+other["id"].(string), sara, map[string]any{"name": "hers"}).Want(t, 200)
+		e.Do("POST", "/api/documents/"+other["id"].(string)+"/share", sara, map[string]any{"recipients": []string{"z@example.com"}}).Want(t, 201)
 	})
 }
 
