@@ -83,6 +83,15 @@ func TestDocumentsAccess(t *testing.T) {
 			t.Errorf("beta %s %s: %d leaked=%v %s", c.method, c.path, r.Status, leaked, r.Raw)
 		}
 	}
+	// Global search shows documents only to their tenant's users with the module.
+	for _, tok := range []string{b, emp} {
+		if r := e.Do("GET", "/api/search?q=secret", tok, nil).Want(t, 200); strings.Contains(string(r.Raw), "Alpha Secret") {
+			t.Errorf("search leaks: %s", r.Raw)
+		}
+	}
+	if l, _ := e.Do("GET", "/api/search?q=secret", a, nil).Want(t, 200).Data()["documents"].([]any); len(l) != 1 {
+		t.Errorf("alpha's search: %v", l)
+	}
 	if st := e.Do("GET", "/api/documents/stats", b, nil).Data(); st["total_documents"] != float64(0) {
 		t.Errorf("beta's stats count alpha's documents: %v", st)
 	}

@@ -105,6 +105,23 @@ func docShareKey(docID, hash string) store.Key {
 func catKey(id string) store.Key { return store.Key{PK: "DOCCATS", SK: id} }
 func countersKey() store.Key     { return store.Key{PK: "COUNTER#DOCUMENTS", SK: "STATS"} }
 
+// DocKey is a document's item (global search reads it).
+func DocKey(id string) store.Key { return docKey(id) }
+
+// DecodeDocument reads a document item.
+func DecodeDocument(it store.Item) (*Document, error) { return docFromItem(it) }
+
+// SearchKind is the documents' kind in the search index.
+const SearchKind = "document"
+
+// words are a document's search index words: its name, description and tags.
+func words(d *Document) []string {
+	if d == nil {
+		return nil
+	}
+	return search.NewWords(40).Text(d.Name, d.Description, strings.Join(d.Tags, " ")).List()
+}
+
 // StorageKey is the tenant's bytes-stored counter (shared with task files and avatars).
 func StorageKey() store.Key { return store.Key{PK: "COUNTER#STORAGE", SK: "STATS"} }
 
@@ -403,6 +420,7 @@ func (s *Service) record(ctx context.Context, t store.Table, d *Document, cond s
 		store.UpdateOp(store.Update{Key: countersKey(), Add: add}),
 		outbox.Op(ctx, "document.uploaded", map[string]any{"document_id": d.ID, "name": d.Name, "size": d.Size, "customer_id": d.CustomerID})}
 	ops = append(ops, customerOps(nil, d)...)
+	ops = append(ops, search.Ops(SearchKind, d.ID, nil, words(d))...)
 	return t.TransactWrite(ctx, ops...)
 }
 
@@ -476,6 +494,7 @@ func (s *Service) Update(ctx context.Context, id string, m Meta) (*Document, err
 		ops = append(ops, store.UpdateOp(store.Update{Key: countersKey(), Add: add}))
 	}
 	ops = append(ops, customerOps(&old, d)...)
+	ops = append(ops, search.Ops(SearchKind, d.ID, words(&old), words(d))...)
 	ops = append(ops, outbox.Op(ctx, "document.updated", map[string]any{"document_id": d.ID, "name": d.Name}))
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		if crm.ErrorCode(err) == crm.ECONFLICT {
@@ -508,7 +527,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	var ops []store.Op
 	for _, sh := range shares {
 		ops = append(ops, store.DeleteOp(shareKey(sh.hash)), store.DeleteOp(docShareKey(id, sh.hash)))
-		if len(ops) >= 90 {
+		if len(ops) >= 50 {
 			if err := t.TransactWrite(ctx, ops...); err != nil {
 				return err
 			}
@@ -524,6 +543,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		store.UpdateOp(store.Update{Key: countersKey(), Add: add, Remove: []string{"sh_" + hexID(id), "shn_" + hexID(id)}}),
 		outbox.Op(ctx, "document.deleted", map[string]any{"document_id": id}))
 	ops = append(ops, customerOps(d, nil)...)
+	ops = append(ops, search.Ops(SearchKind, d.ID, words(d), nil)...)
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		if crm.ErrorCode(err) == crm.ECONFLICT {
 			return notFound()

@@ -138,7 +138,16 @@ func TestDocuments(t *testing.T) {
 		upload(t, e, ceo, map[string]string{"customer_id": "0190aaaa-0000-7000-8000-000000000000"}, "x.txt", []byte("x")).Want(t, 422)
 		upload(t, e, ceo, nil, "", nil).Want(t, 422)
 
-		// Metadata; unknown members ignored; the version guards.
+		// Global search finds documents by name, description and tags.
+		found := func(q string) []any {
+			t.Helper()
+			l, _ := e.Do("GET", "/api/search?q="+url.QueryEscape(q), ceo, nil).Want(t, 200).Data()["documents"].([]any)
+			return l
+		}
+		if l := found("قرارداد"); len(l) != 1 || l[0].(map[string]any)["id"] != fa["id"] {
+			t.Errorf("search قرارداد: %v", l)
+		}
+				// Metadata; unknown members ignored; the version guards.
 		d := e.Do("GET", "/api/documents/"+fa["id"].(string), ceo, nil).Want(t, 200).Data()
 		if d["shared_with"] == nil || len(d["shared_with"].([]any)) != 0 {
 			t.Errorf("shared_with %v", d["shared_with"])
@@ -148,6 +157,9 @@ func TestDocuments(t *testing.T) {
 			t.Errorf("update %v", u)
 		}
 		e.Do("PUT", "/api/documents/"+fa["id"].(string), ceo, map[string]any{"name": "stale", "version": 1}).Want(t, 409)
+		if len(found("قرارداد")) != 0 || len(found("final")) != 1 || len(found("contract")) != 1 {
+			t.Errorf("search after the rename: %v %v", found("قرارداد"), found("final"))
+		}
 		_, emp := addUser(t, e, "alpha", "sara", "employee")
 		e.Do("PUT", "/api/documents/"+fa["id"].(string), emp, map[string]any{"name": "mine"}).Want(t, 403)
 		e.Do("DELETE", "/api/documents/"+fa["id"].(string), emp, nil).Want(t, 403)
@@ -188,6 +200,10 @@ func TestDocuments(t *testing.T) {
 			t.Errorf("stats after delete %v", st)
 		}
 		e.Do("DELETE", "/api/document-categories/"+cat, ceo, nil).Want(t, 200)
+		e.Do("DELETE", "/api/documents/"+fa["id"].(string), ceo, nil).Want(t, 200)
+		if l := found("final"); len(l) != 0 {
+			t.Errorf("deleted document still found: %v", l)
+		}
 		if len(e.Do("GET", "/api/documents/categories", ceo, nil).Want(t, 200).List()) != 0 {
 			t.Error("category still listed")
 		}

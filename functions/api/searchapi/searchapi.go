@@ -135,6 +135,10 @@ func (d Deps) run(ctx context.Context, q, only string) (*Results, error) {
 			if err := decodeTask(it, r); err != nil {
 				return nil, err
 			}
+		case "documents":
+			if err := decodeDocument(it, r); err != nil {
+				return nil, err
+			}
 		default:
 			if err := decodeMore(kindOf[store.KeyOf(it)], it, r); err != nil {
 				return nil, err
@@ -157,6 +161,7 @@ func flatten(r *Results) []Hit {
 	}
 	out = append(out, moreHits(r)...)
 	out = append(out, taskHits(r)...)
+	out = append(out, documentHits(r)...)
 	if out == nil {
 		out = []Hit{}
 	}
