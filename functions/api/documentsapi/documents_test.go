@@ -147,7 +147,7 @@ func TestDocuments(t *testing.T) {
 		if l := found("قرارداد"); len(l) != 1 || l[0].(map[string]any)["id"] != fa["id"] {
 			t.Errorf("search قرارداد: %v", l)
 		}
-				// Metadata; unknown members ignored; the version guards.
+		// Metadata; unknown members ignored; the version guards.
 		d := e.Do("GET", "/api/documents/"+fa["id"].(string), ceo, nil).Want(t, 200).Data()
 		if d["shared_with"] == nil || len(d["shared_with"].([]any)) != 0 {
 			t.Errorf("shared_with %v", d["shared_with"])
