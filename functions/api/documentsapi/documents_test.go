@@ -311,7 +311,14 @@ func TestDocumentSharing(t *testing.T) {
 			t.Errorf("shared_with %v", det["shared_with"])
 		}
 
-		pub := e.Do("GET", "/api/documents/shared/"+tok, "", nil).Want(t, 200).Data()
+		for _, p := range []string{"/api/documents/shared/" + tok} {
+			wantTwins(t, e.Do("GET", p, "", nil).Want(t, 200).Raw)
+		}
+		for _, p := range []string{"/api/documents", "/api/documents/" + id, "/api/documents/categories"} {
+			wantTwins(t, e.Do("GET", p, ceo, nil).Want(t, 200).Raw)
+		}
+		wantTwins(t, e.Do("GET", "/api/documents/shared", sara, nil).Want(t, 200).Raw)
+				pub := e.Do("GET", "/api/documents/shared/"+tok, "", nil).Want(t, 200).Data()
 		if pub["document"].(map[string]any)["id"] != id || pub["content_url"] == nil || pub["expires_at_jalali"] == "" {
 			t.Fatalf("public %v", pub)
 		}

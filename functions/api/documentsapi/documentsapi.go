@@ -225,6 +225,7 @@ func Register(s *httpapi.Server, d Deps) {
 		})
 
 	up := route(http.MethodPost, "/api/documents", "upload", "Upload a document (multipart file ≤ 10 MB, name, description, category_id, tags, customer_id, deal_id, task_id)")
+	up.Description = "On AWS a Lambda takes requests of at most 6 MB: send larger files by POST /api/documents/presign and confirm."
 	up.Status, up.RateClass, up.MaxBodySize = http.StatusCreated, "upload", maxMultipart
 	httpapi.Register(s, up, func(ctx context.Context, in *UploadInput) (*httpapi.Body[DocumentView], error) {
 		f := in.RawBody.Data().File
@@ -387,10 +388,12 @@ func registerSharing(s *httpapi.Server, d Deps) {
 		})
 	type sharedDoc struct {
 		DocumentView
-		Permission string     `json:"permission"`
-		SharedBy   string     `json:"shared_by"`
-		SharedAt   time.Time  `json:"shared_at"`
-		ExpiresAt  *time.Time `json:"expires_at"`
+		Permission      string     `json:"permission"`
+		SharedBy        string     `json:"shared_by"`
+		SharedAt        time.Time  `json:"shared_at"`
+		SharedAtJalali  string     `json:"shared_at_jalali"`
+		ExpiresAt       *time.Time `json:"expires_at"`
+		ExpiresAtJalali string     `json:"expires_at_jalali"`
 	}
 	httpapi.Register(s, route(http.MethodGet, "/api/documents/shared", "shared-with-me", "Documents shared with me"),
 		func(ctx context.Context, in *struct{}) (*httpapi.Body[[]sharedDoc], error) {
@@ -410,7 +413,12 @@ func registerSharing(s *httpapi.Server, d Deps) {
 					continue
 				}
 				seen[doc.ID] = true
-				out = append(out, sharedDoc{DocumentView: view(ctx, doc), Permission: sh.Permission, SharedBy: sh.SharedBy, SharedAt: sh.CreatedAt, ExpiresAt: sh.ExpiresAt})
+				v := sharedDoc{DocumentView: view(ctx, doc), Permission: sh.Permission, SharedBy: sh.SharedBy, SharedAt: sh.CreatedAt, ExpiresAt: sh.ExpiresAt,
+					SharedAtJalali: jalali.Format(sh.CreatedAt, httpapi.LocationFrom(ctx))}
+				if sh.ExpiresAt != nil {
+					v.ExpiresAtJalali = jalali.Format(*sh.ExpiresAt, httpapi.LocationFrom(ctx))
+				}
+				out = append(out, v)
 			}
 			return httpapi.OK(out, ""), nil
 		})
@@ -618,9 +626,11 @@ func registerCategories(s *httpapi.Server, d Deps) {
 	type catOut struct {
 		documents.Category
 		CreatedAtJalali string `json:"created_at_jalali"`
+		UpdatedAtJalali string `json:"updated_at_jalali"`
 	}
 	cv := func(ctx context.Context, c *documents.Category) catOut {
-		return catOut{Category: *c, CreatedAtJalali: jalali.Format(c.CreatedAt, httpapi.LocationFrom(ctx))}
+		loc := httpapi.LocationFrom(ctx)
+		return catOut{Category: *c, CreatedAtJalali: jalali.Format(c.CreatedAt, loc), UpdatedAtJalali: jalali.Format(c.UpdatedAt, loc)}
 	}
 	httpapi.Register(s, route(http.MethodGet, "/api/documents/categories", "categories", "Document categories with their document counts"),
 		func(ctx context.Context, in *struct{}) (*httpapi.Body[[]catOut], error) {

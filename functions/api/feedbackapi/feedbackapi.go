@@ -350,8 +350,9 @@ func Register(s *httpapi.Server, d Deps) {
 	submit := pub(http.MethodPost, "/api/feedback/submit", "submit", "Submit feedback (public) {token, answers: [{question_id, value}]}; a recipient's link takes one submission; 20 a minute per IP address")
 	submit.Status, submit.RateClass = http.StatusCreated, "feedback-submit"
 	type ack struct {
-		ID        string    `json:"id"`
-		CreatedAt time.Time `json:"created_at"`
+		ID              string    `json:"id"`
+		CreatedAt       time.Time `json:"created_at"`
+		CreatedAtJalali string    `json:"created_at_jalali"`
 	}
 	httpapi.Register(s, submit, func(ctx context.Context, in *struct {
 		Body struct {
@@ -369,7 +370,7 @@ func Register(s *httpapi.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.OK(ack{ID: sub.ID, CreatedAt: sub.CreatedAt}, "thank you for your feedback"), nil
+		return httpapi.OK(ack{ID: sub.ID, CreatedAt: sub.CreatedAt, CreatedAtJalali: jalali.Format(sub.CreatedAt, httpapi.LocationFrom(ctx))}, "thank you for your feedback"), nil
 	})
 }
 
