@@ -318,7 +318,7 @@ func TestDocumentSharing(t *testing.T) {
 			wantTwins(t, e.Do("GET", p, ceo, nil).Want(t, 200).Raw)
 		}
 		wantTwins(t, e.Do("GET", "/api/documents/shared", sara, nil).Want(t, 200).Raw)
-				pub := e.Do("GET", "/api/documents/shared/"+tok, "", nil).Want(t, 200).Data()
+		pub := e.Do("GET", "/api/documents/shared/"+tok, "", nil).Want(t, 200).Data()
 		if pub["document"].(map[string]any)["id"] != id || pub["content_url"] == nil || pub["expires_at_jalali"] == "" {
 			t.Fatalf("public %v", pub)
 		}

@@ -98,7 +98,7 @@ func TestFeedbackForms(t *testing.T) {
 		for _, p := range []string{"/api/feedback/forms", "/api/feedback/forms/" + id, "/api/feedback", "/api/tenant/feedback"} {
 			wantTwins(t, e.Do("GET", p, ceo, nil).Want(t, 200).Raw)
 		}
-				// The detail lists the submissions and who answered.
+		// The detail lists the submissions and who answered.
 		d := e.Do("GET", "/api/feedback/forms/"+id, ceo, nil).Want(t, 200).Data()
 		if subs := d["submissions"].([]any); len(subs) != 3 {
 			t.Errorf("submissions %v", subs)
