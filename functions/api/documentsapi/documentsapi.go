@@ -9,6 +9,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -601,7 +602,9 @@ func (a *Addresses) UnmarshalJSON(b []byte) error {
 
 func viewer(doc *documents.Document, tok string) []byte {
 	name := html.EscapeString(doc.Name)
-	src := "/api/documents/shared/" + tok + "/content"
+	// The token matched a stored hash, so it is the tenant key and
+	// base64url; escaped all the same.
+	src := html.EscapeString("/api/documents/shared/" + url.PathEscape(tok) + "/content")
 	var body string
 	switch {
 	case doc.ContentType == "application/pdf":
