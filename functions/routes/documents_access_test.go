@@ -55,6 +55,7 @@ func TestDocumentsAccess(t *testing.T) {
 		{"POST", "/api/documents/confirm", map[string]any{"upload_id": doc}, false},
 		{"GET", "/api/documents/" + doc, nil, false},
 		{"PUT", "/api/documents/" + doc, map[string]any{"name": "x"}, false},
+		{"PATCH", "/api/documents/" + doc, map[string]any{"name": "x"}, false},
 		{"GET", "/api/documents/" + doc + "/download", nil, false},
 		{"POST", "/api/documents/" + doc + "/share", map[string]any{"recipients": []string{"y@example.com"}}, false},
 		{"DELETE", "/api/documents/" + doc + "/shares/" + shareID, nil, false},

@@ -41,6 +41,7 @@ func TestFeedbackAccess(t *testing.T) {
 		{"POST", "/api/tenant/feedback", map[string]any{"title": "x", "questions": []map[string]any{{"type": "text", "text": "x"}}}, true},
 		{"GET", "/api/feedback/forms/" + form, nil, false},
 		{"PUT", "/api/feedback/forms/" + form, map[string]any{"title": "x"}, false},
+		{"PATCH", "/api/feedback/forms/" + form, map[string]any{"title": "x"}, false},
 		{"POST", "/api/feedback/forms/send", map[string]any{"form_id": form, "recipients": []string{"z@example.com"}}, false},
 		{"GET", "/api/feedback", nil, true},
 		{"GET", "/api/feedback?form_id=" + form, nil, true},

@@ -162,6 +162,10 @@ func TestDocuments(t *testing.T) {
 		}
 		_, emp := addUser(t, e, "alpha", "sara", "employee")
 		e.Do("PUT", "/api/documents/"+fa["id"].(string), emp, map[string]any{"name": "mine"}).Want(t, 403)
+		e.Do("PATCH", "/api/documents/"+fa["id"].(string), emp, map[string]any{"name": "mine"}).Want(t, 403)
+		if p := e.Do("PATCH", "/api/documents/"+fa["id"].(string), ceo, map[string]any{"description": "signed copy"}).Want(t, 200).Data(); p["name"] != "final.pdf" || p["description"] != "signed copy" {
+			t.Errorf("patch %v", p)
+		}
 		e.Do("DELETE", "/api/documents/"+fa["id"].(string), emp, nil).Want(t, 403)
 		e.Do("GET", fa["url"].(string), emp, nil).Want(t, 200)
 

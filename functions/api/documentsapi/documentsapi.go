@@ -304,17 +304,19 @@ func Register(s *httpapi.Server, d Deps) {
 			}
 			return httpapi.OK(out, ""), nil
 		})
-	httpapi.Register(s, route(http.MethodPut, "/api/documents/{id}", "update", "Change a document's metadata (its owner, an administrator, or a user it is shared with for editing)"),
-		func(ctx context.Context, in *struct {
-			ID   string `path:"id"`
-			Body MetaFields
-		}) (*httpapi.Body[DocumentView], error) {
-			doc, err := svc.Update(ctx, in.ID, in.Body.meta())
-			if err != nil {
-				return nil, err
-			}
-			return httpapi.OK(view(ctx, doc), "document updated"), nil
-		})
+	for _, m := range []struct{ method, id string }{{http.MethodPut, "update"}, {http.MethodPatch, "patch"}} {
+		httpapi.Register(s, route(m.method, "/api/documents/{id}", m.id, "Change a document's metadata (its owner, an administrator, or a user it is shared with for editing); members not sent stay"),
+			func(ctx context.Context, in *struct {
+				ID   string `path:"id"`
+				Body MetaFields
+			}) (*httpapi.Body[DocumentView], error) {
+				doc, err := svc.Update(ctx, in.ID, in.Body.meta())
+				if err != nil {
+					return nil, err
+				}
+				return httpapi.OK(view(ctx, doc), "document updated"), nil
+			})
+	}
 	httpapi.Register(s, route(http.MethodDelete, "/api/documents/{id}", "delete", "Delete a document: its file and every share link go with it"),
 		func(ctx context.Context, in *struct {
 			ID string `path:"id"`

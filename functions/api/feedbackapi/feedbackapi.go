@@ -216,18 +216,20 @@ func Register(s *httpapi.Server, d Deps) {
 			}
 			return httpapi.OK(out, ""), nil
 		})
-	httpapi.Register(s, route("survey", http.MethodPut, "/api/feedback/forms/{id}", "form-update", "Change a form; recipients given are added (each with a new link, shown once)"),
-		func(ctx context.Context, in *struct {
-			ID   string `path:"id"`
-			Body FormFields
-		}) (*httpapi.Body[FormView], error) {
-			f, err := svc.UpdateForm(ctx, in.ID, feedback.FormPatch{Title: in.Body.title(), Description: in.Body.Description, Status: in.Body.Status,
-				Questions: in.Body.Questions, Recipients: in.Body.recipients(), Version: in.Body.Version})
-			if err != nil {
-				return nil, err
-			}
-			return httpapi.OK(formView(ctx, f), "form updated"), nil
-		})
+	for _, m := range []struct{ method, id string }{{http.MethodPut, "form-update"}, {http.MethodPatch, "form-patch"}} {
+		httpapi.Register(s, route("survey", m.method, "/api/feedback/forms/{id}", m.id, "Change a form; recipients given are added (each with a new link, shown once)"),
+			func(ctx context.Context, in *struct {
+				ID   string `path:"id"`
+				Body FormFields
+			}) (*httpapi.Body[FormView], error) {
+				f, err := svc.UpdateForm(ctx, in.ID, feedback.FormPatch{Title: in.Body.title(), Description: in.Body.Description, Status: in.Body.Status,
+					Questions: in.Body.Questions, Recipients: in.Body.recipients(), Version: in.Body.Version})
+				if err != nil {
+					return nil, err
+				}
+				return httpapi.OK(formView(ctx, f), "form updated"), nil
+			})
+	}
 
 	type sentOut struct {
 		Sent int `json:"sent"`
