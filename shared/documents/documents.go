@@ -6,6 +6,7 @@ package documents
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"path"
 	"slices"
@@ -336,27 +337,32 @@ func (d *Document) apply(m Meta) error {
 	return f.Err()
 }
 
-// quotaCheck refuses a file that would take the tenant over its quota.
-func (s *Service) quotaCheck(ctx context.Context, t store.Table, size int64) error {
+// quotaCheck refuses a file that would take the tenant over its quota and
+// returns the quota, which the write's transaction checks again (so two
+// uploads at once cannot both pass it). The read makes sure the counter
+// has its attribute, which that condition compares.
+func (s *Service) quotaCheck(ctx context.Context, t store.Table, size int64) (int64, error) {
 	quota := DefaultQuota
 	if s.Quota != nil {
 		q, err := s.Quota(ctx)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		quota = q
 	}
-	used := int64(0)
-	if it, err := t.Get(ctx, StorageKey()); err == nil {
-		used = store.Int(it, "bytes")
-	} else if crm.ErrorCode(err) != crm.ENOTFOUND {
-		return err
+	it, err := t.Update(ctx, store.Update{Key: StorageKey(), Add: map[string]int64{"bytes": 0}})
+	if err != nil {
+		return 0, err
 	}
-	if used+size > quota {
-		return &crm.Error{Code: crm.ETOOLARGE, Message: "storage quota exceeded: the organization stores " + humanBytes(used) +
-			" of its plan's " + humanBytes(quota) + " and this file needs " + humanBytes(size)}
+	if used := store.Int(it, "bytes"); used+size > quota {
+		return 0, quotaError(used, quota, size)
 	}
-	return nil
+	return quota, nil
+}
+
+func quotaError(used, quota, size int64) error {
+	return &crm.Error{Code: crm.ETOOLARGE, Message: "storage quota exceeded: the organization stores " + humanBytes(used) +
+		" of its plan's " + humanBytes(quota) + " and this file needs " + humanBytes(size)}
 }
 
 func humanBytes(n int64) string {
@@ -391,7 +397,8 @@ func (s *Service) Upload(ctx context.Context, name string, body []byte, m Meta) 
 	if err := s.checkRefs(ctx, t, d); err != nil {
 		return nil, err
 	}
-	if err := s.quotaCheck(ctx, t, int64(len(body))); err != nil {
+	quota, err := s.quotaCheck(ctx, t, int64(len(body)))
+	if err != nil {
 		return nil, err
 	}
 	d.ContentType = sniff(body[:min(len(body), 512)])
@@ -399,14 +406,14 @@ func (s *Service) Upload(ctx context.Context, name string, body []byte, m Meta) 
 	if err := s.Blob.Put(ctx, d.BlobKey, d.ContentType, body); err != nil {
 		return nil, err
 	}
-	if err := s.record(ctx, t, d, store.NotExists()); err != nil {
+	if err := s.record(ctx, t, d, store.NotExists(), quota); err != nil {
 		s.Blob.Delete(ctx, d.BlobKey)
 		return nil, err
 	}
 	return d, nil
 }
 
-func (s *Service) record(ctx context.Context, t store.Table, d *Document, cond store.Cond) error {
+func (s *Service) record(ctx context.Context, t store.Table, d *Document, cond store.Cond, quota int64) error {
 	it, err := docItem(d, false)
 	if err != nil {
 		return err
@@ -416,12 +423,21 @@ func (s *Service) record(ctx context.Context, t store.Table, d *Document, cond s
 		add["cat_"+hexID(d.CategoryID)] = 1
 	}
 	ops := []store.Op{store.PutOp(it, cond),
-		store.UpdateOp(store.Update{Key: StorageKey(), Add: map[string]int64{"bytes": d.Size}}),
+		store.UpdateOp(store.Update{Key: StorageKey(), Add: map[string]int64{"bytes": d.Size}, Cond: []store.Cond{store.Le("bytes", quota-d.Size)}}),
 		store.UpdateOp(store.Update{Key: countersKey(), Add: add}),
 		outbox.Op(ctx, "document.uploaded", map[string]any{"document_id": d.ID, "name": d.Name, "size": d.Size, "customer_id": d.CustomerID})}
 	ops = append(ops, customerOps(nil, d)...)
 	ops = append(ops, search.Ops(SearchKind, d.ID, nil, words(d))...)
-	return t.TransactWrite(ctx, ops...)
+	err = t.TransactWrite(ctx, ops...)
+	var tx *store.TxError
+	if errors.As(err, &tx) && tx.Index == 1 && tx.Reason == "ConditionalCheckFailed" {
+		used := int64(0)
+		if it, gerr := t.Get(ctx, StorageKey()); gerr == nil {
+			used = store.Int(it, "bytes")
+		}
+		return quotaError(used, quota, d.Size)
+	}
+	return err
 }
 
 // Get reads one document.

@@ -128,7 +128,7 @@ func (s *Service) BeginUpload(ctx context.Context, name string, size int64, m Me
 	if err := s.checkRefs(ctx, t, d); err != nil {
 		return nil, err
 	}
-	if err := s.quotaCheck(ctx, t, size); err != nil {
+	if _, err := s.quotaCheck(ctx, t, size); err != nil {
 		return nil, err
 	}
 	d.BlobKey = blobKey(ctx, d.ID)
@@ -192,7 +192,8 @@ func (s *Service) ConfirmUpload(ctx context.Context, uploadID string) (*Document
 		t.Delete(ctx, docKey(uploadID))
 		return nil, invalid("file", "the uploaded file is empty or larger than declared")
 	}
-	if err := s.quotaCheck(ctx, t, size); err != nil {
+	quota, err := s.quotaCheck(ctx, t, size)
+	if err != nil {
 		s.Blob.Delete(ctx, d.BlobKey)
 		t.Delete(ctx, docKey(uploadID))
 		return nil, err
@@ -200,7 +201,12 @@ func (s *Service) ConfirmUpload(ctx context.Context, uploadID string) (*Document
 	d.Size, d.ContentType = size, sniff(head)
 	d.Type = kind(d.ContentType, d.OriginalName)
 	d.CreatedAt, d.UpdatedAt = s.now(), s.now()
-	if err := s.record(ctx, t, d, store.AttrExists("pending")); err != nil {
+	if err := s.record(ctx, t, d, store.AttrExists("pending"), quota); err != nil {
+		if crm.ErrorCode(err) == crm.ETOOLARGE {
+			s.Blob.Delete(ctx, d.BlobKey)
+			t.Delete(ctx, docKey(uploadID))
+			return nil, err
+		}
 		if crm.ErrorCode(err) == crm.ECONFLICT {
 			return nil, &crm.Error{Code: crm.ECONFLICT, Message: "the upload is already confirmed"}
 		}
