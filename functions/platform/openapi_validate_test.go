@@ -49,8 +49,11 @@ func tool(t *testing.T, names ...string) string {
 
 // TestOpenAPIDocumentIsValid lints the whole API's document with Redocly
 // CLI (its structural validation of OpenAPI 3.1 plus the recommended
-// rules): no error and no warning. The only rule skipped is info-license:
-// the project declares no licence for its API.
+// rules): no error and no warning. Two rules are skipped: info-license
+// (the project declares no licence for its API) and no-ambiguous-paths,
+// because the Rabin catalogue fixes GET /api/documents/shared/{token} beside
+// POST /api/documents/{id}/share and /{id}/send-email: the rule ignores
+// methods, and the router matches the literal segment first.
 func TestOpenAPIDocumentIsValid(t *testing.T) {
 	redocly := tool(t, "redocly")
 	doc, err := wholeAPI(t).OpenAPIJSON()
@@ -63,7 +66,7 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, redocly, "lint", "--format=json", "--max-problems=1000", "--extends=recommended", "--skip-rule=info-license", path)
+	cmd := exec.CommandContext(ctx, redocly, "lint", "--format=json", "--max-problems=1000", "--extends=recommended", "--skip-rule=info-license", "--skip-rule=no-ambiguous-paths", path)
 	cmd.Dir = t.TempDir() // no redocly.yaml of anyone's
 	cmd.Env = append(os.Environ(), "REDOCLY_TELEMETRY=off", "REDOCLY_SUPPRESS_UPDATE_NOTICE=true", "NO_COLOR=1")
 	var stderr strings.Builder

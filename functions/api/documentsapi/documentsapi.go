@@ -658,30 +658,27 @@ func registerCategories(s *httpapi.Server, d Deps) {
 		}
 		return httpapi.OK(cv(ctx, c), "category created"), nil
 	})
-	for _, base := range []string{"/api/document-categories", "/api/documents/categories"} {
-		suffix := ""
-		if base == "/api/documents/categories" {
-			suffix = "-nested"
-		}
-		httpapi.Register(s, route(http.MethodPut, base+"/{id}", "category-update"+suffix, "Change a category"),
-			func(ctx context.Context, in *struct {
-				ID   string `path:"id"`
-				Body fields
-			}) (*httpapi.Body[catOut], error) {
-				c, err := svc.SaveCategory(ctx, in.ID, in.Body.Name, in.Body.Description, in.Body.Color)
-				if err != nil {
-					return nil, err
-				}
-				return httpapi.OK(cv(ctx, c), "category updated"), nil
-			})
-		httpapi.Register(s, route(http.MethodDelete, base+"/{id}", "category-delete"+suffix, "Delete a category without documents (409 otherwise)"),
-			func(ctx context.Context, in *struct {
-				ID string `path:"id"`
-			}) (*httpapi.Body[any], error) {
-				if err := svc.DeleteCategory(ctx, in.ID); err != nil {
-					return nil, err
-				}
-				return httpapi.OK[any](nil, "category deleted"), nil
-			})
-	}
+	// Rabin's path only: /api/documents/categories/{id} would be ambiguous
+	// with /api/documents/{id}/share (a category id "share", a document
+	// id "categories").
+	httpapi.Register(s, route(http.MethodPut, "/api/document-categories/{id}", "category-update", "Change a category"),
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id"`
+			Body fields
+		}) (*httpapi.Body[catOut], error) {
+			c, err := svc.SaveCategory(ctx, in.ID, in.Body.Name, in.Body.Description, in.Body.Color)
+			if err != nil {
+				return nil, err
+			}
+			return httpapi.OK(cv(ctx, c), "category updated"), nil
+		})
+	httpapi.Register(s, route(http.MethodDelete, "/api/document-categories/{id}", "category-delete", "Delete a category without documents (409 otherwise)"),
+		func(ctx context.Context, in *struct {
+			ID string `path:"id"`
+		}) (*httpapi.Body[any], error) {
+			if err := svc.DeleteCategory(ctx, in.ID); err != nil {
+				return nil, err
+			}
+			return httpapi.OK[any](nil, "category deleted"), nil
+		})
 }

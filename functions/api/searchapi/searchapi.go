@@ -173,11 +173,11 @@ func Register(s *httpapi.Server, d Deps) {
 	route := func(method, id, summary string) httpapi.Route {
 		return httpapi.Route{Method: method, Path: "/api/search", ID: id, Summary: summary, Tags: []string{"Search"}, Realm: httpapi.TenantUsers}
 	}
-	httpapi.Register(s, route(http.MethodGet, "search", "Search customers, contacts and products (Persian-aware, by word prefix)"),
+	httpapi.Register(s, route(http.MethodGet, "search", "Search customers, contacts, products, deals, sales, activities, tasks and documents (Persian-aware, by word prefix; type= narrows it)"),
 		func(ctx context.Context, in *struct {
 			Q     string `query:"q" maxLength:"200"`
 			Query string `query:"query" maxLength:"200" doc:"Alias of q"`
-			Type  string `query:"type" doc:"customers, contacts or products"`
+			Type  string `query:"type" doc:"customers, contacts, products, deals, sales, activities, tasks or documents"`
 		}) (*httpapi.Body[*Results], error) {
 			q := in.Q
 			if q == "" {
