@@ -316,12 +316,12 @@ func TestDocumentSharing(t *testing.T) {
 		}
 
 		for _, p := range []string{"/api/documents/shared/" + tok} {
-			wantTwins(t, e.Do("GET", p, "", nil).Want(t, 200).Raw)
+			apitest.WantJalaliTwins(t, e.Do("GET", p, "", nil).Want(t, 200).Raw)
 		}
 		for _, p := range []string{"/api/documents", "/api/documents/" + id, "/api/documents/categories"} {
-			wantTwins(t, e.Do("GET", p, ceo, nil).Want(t, 200).Raw)
+			apitest.WantJalaliTwins(t, e.Do("GET", p, ceo, nil).Want(t, 200).Raw)
 		}
-		wantTwins(t, e.Do("GET", "/api/documents/shared", sara, nil).Want(t, 200).Raw)
+		apitest.WantJalaliTwins(t, e.Do("GET", "/api/documents/shared", sara, nil).Want(t, 200).Raw)
 		pub := e.Do("GET", "/api/documents/shared/"+tok, "", nil).Want(t, 200).Data()
 		if pub["document"].(map[string]any)["id"] != id || pub["content_url"] == nil || pub["expires_at_jalali"] == "" {
 			t.Fatalf("public %v", pub)

@@ -71,7 +71,7 @@ func TestFeedbackForms(t *testing.T) {
 
 		// Three submissions: 5, 4, 2 (two of them by recipients).
 		e.Do("POST", "/api/feedback/submit", "", map[string]any{"token": rtok(0), "answers": ans("service", 5, "channel", "web", "likes", []string{"price", "speed"}, "comment", "خیلی عالی بود، ممنون")}).Want(t, 201)
-		wantTwins(t, e.Do("POST", "/api/feedback/submit", "", map[string]any{"token": rtok(1), "answers": ans("service", "4", "channel", "friend", "comment", "good support but slow delivery, bad packaging")}).Want(t, 201).Raw)
+		apitest.WantJalaliTwins(t, e.Do("POST", "/api/feedback/submit", "", map[string]any{"token": rtok(1), "answers": ans("service", "4", "channel", "friend", "comment", "good support but slow delivery, bad packaging")}).Want(t, 201).Raw)
 		e.Do("POST", "/api/feedback/submit", "", map[string]any{"token": tok, "responses": map[string]any{"service": 2, "likes": []string{"speed"}, "comment": "it was not good"}}).Want(t, 201)
 		// A recipient's link takes one submission.
 		e.Do("POST", "/api/feedback/submit", "", map[string]any{"token": rtok(0), "answers": ans("service", 1)}).Want(t, 409)
@@ -96,7 +96,7 @@ func TestFeedbackForms(t *testing.T) {
 		}
 
 		for _, p := range []string{"/api/feedback/forms", "/api/feedback/forms/" + id, "/api/feedback", "/api/tenant/feedback"} {
-			wantTwins(t, e.Do("GET", p, ceo, nil).Want(t, 200).Raw)
+			apitest.WantJalaliTwins(t, e.Do("GET", p, ceo, nil).Want(t, 200).Raw)
 		}
 		// The detail lists the submissions and who answered.
 		d := e.Do("GET", "/api/feedback/forms/"+id, ceo, nil).Want(t, 200).Data()

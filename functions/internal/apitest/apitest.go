@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -218,4 +219,34 @@ func (e *Env) Logs() string {
 	e.logs.mu.Lock()
 	defer e.logs.mu.Unlock()
 	return string(bytes.Join(e.logs.lines, nil))
+}
+
+// WantJalaliTwins fails unless every date member of an answer (a non-empty
+// string under a name ending in _at, or one of dateKeys) has its _jalali
+// twin beside it (DESIGN §5), at any depth.
+func WantJalaliTwins(t testing.TB, raw []byte, dateKeys ...string) {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if s, ok := e.(string); ok && s != "" && (strings.HasSuffix(k, "_at") || slices.Contains(dateKeys, k)) {
+					if tw, _ := x[k+"_jalali"].(string); tw == "" {
+						t.Errorf("%s.%s has no Jalali twin", path, k)
+					}
+				}
+				walk(path+"."+k, e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(path+"[]", e)
+			}
+		}
+	}
+	walk("", v)
 }
