@@ -112,8 +112,9 @@ func TestLocalRelayWakesOnCommitAndSweepsAtStart(t *testing.T) {
 	defer cancel()
 	go l.Run(ctx)
 	write(t, watched.Table("pt-acme"), "after.start")
+	// The relay deletes a record after the bus took it: wait for both.
 	deadline := time.Now().Add(5 * time.Second)
-	for len(pub.types()) < 2 && time.Now().Before(deadline) {
+	for (len(pub.types()) < 2 || outboxLen(t, db.Table("pt-acme")) != 0) && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	got := pub.types()
