@@ -21,6 +21,7 @@ import (
 	"payvand.dev/shared/ids"
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/store"
+	"payvand.dev/shared/tenancy"
 )
 
 // Prefix begins every key.
@@ -35,7 +36,17 @@ type Key struct {
 	CreatedBy string     `json:"created_by"`
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt *time.Time `json:"expires_at"`
+	// LastUsedAt is when the key last authenticated a request, to the
+	// minute (kept beside the record, not in it).
+	LastUsedAt *time.Time `json:"last_used_at"`
 }
+
+// lastUsedAttr holds the epoch second a key last authenticated a request.
+const lastUsedAttr = "last_used"
+
+// usedEvery is how stale last_used_at may be: at most one write a minute
+// per key, however many requests it makes.
+const usedEvery = time.Minute
 
 func hashKey(key string) store.Key {
 	sum := sha256.Sum256([]byte(key))
@@ -91,6 +102,10 @@ func List(ctx context.Context, t store.Table) ([]Key, error) {
 	for _, it := range p.Items {
 		var k Key
 		if json.Unmarshal([]byte(store.Str(it, "key")), &k) == nil {
+			if n := store.Int(it, lastUsedAttr); n > 0 {
+				at := time.Unix(n, 0).UTC()
+				k.LastUsedAt = &at
+			}
 			out = append(out, k)
 		}
 	}
@@ -136,16 +151,23 @@ func (a Authenticator) Authenticate(ctx context.Context, bearer string, cookies 
 		return a.Next.Authenticate(ctx, bearer, cookies)
 	}
 	tenant, _, ok := strings.Cut(strings.TrimPrefix(bearer, Prefix), ".")
-	if !ok || tenant == "" || len(bearer) > 200 {
+	if !ok || !tenancy.ValidTenantKey(tenant) || len(bearer) > 200 {
 		return nil, unauthorized()
 	}
-	it, err := a.Tables.TableFor(tenant).Get(ctx, hashKey(bearer))
+	t := a.Tables.TableFor(tenant)
+	it, err := t.Get(ctx, hashKey(bearer))
 	if err != nil {
 		return nil, unauthorized()
 	}
 	var k Key
-	if json.Unmarshal([]byte(store.Str(it, "key")), &k) != nil || (k.ExpiresAt != nil && k.ExpiresAt.Before(time.Now())) {
+	now := time.Now()
+	if json.Unmarshal([]byte(store.Str(it, "key")), &k) != nil || (k.ExpiresAt != nil && k.ExpiresAt.Before(now)) {
 		return nil, unauthorized()
+	}
+	if now.Unix()-store.Int(it, lastUsedAttr) >= int64(usedEvery/time.Second) {
+		// Best effort, and not the request's own storage work: a failed
+		// stamp must not refuse a valid key.
+		t.Update(store.WithoutStats(ctx), store.Update{Key: hashKey(bearer), Set: store.Item{lastUsedAttr: store.AV(now.Unix())}, Cond: []store.Cond{store.Exists()}})
 	}
 	return &auth.Principal{Realm: auth.RealmTenant, Subject: k.CreatedBy, TenantKey: tenant, Role: "api_key",
 		Modules: slices.Clone(k.Modules), Scope: slices.Clone(k.Modules), SessionID: "apikey:" + k.ID}, nil
