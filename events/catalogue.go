@@ -85,6 +85,7 @@ var Catalogue = []Entry{
 	{"api_key.revoked", "an API key was revoked", `{"key_id":"k1"}`},
 	{"document.uploaded", "a document was stored", `{"document_id":"d1","name":"contract.pdf","size":1024,"customer_id":"c1"}`},
 	{"document.updated", "a document's metadata changed", `{"document_id":"d1","name":"contract.pdf"}`},
+	{"document.version_added", "a new file of a document was stored; it is the current one, the earlier ones stay", `{"document_id":"d1","version":2,"size":2048,"uploaded_by":"u1"}`},
 	{"document.deleted", "a document and its share links were removed", `{"document_id":"d1"}`},
 	{"document.shared", "a document was shared (one link per recipient)", `{"document_id":"d1","recipients":["u2","someone@example.com"],"permission":"view"}`},
 	{"document.share_revoked", "a share link of a document was revoked", `{"document_id":"d1","share_id":"s1"}`},

@@ -71,6 +71,7 @@ type Document struct {
 	SharesCount  int64     `dynamo:"shares_count" json:"shares_count"`
 	BlobKey      string    `dynamo:"blob_key" json:"-"`
 	Version      int64     `dynamo:"version" json:"version"`
+	FileVersion  int64     `dynamo:"file_version" json:"file_version" doc:"The number of the current file (GET /api/documents/{id}/versions lists them all)"`
 	CreatedAt    time.Time `dynamo:"created_at" json:"created_at"`
 	UpdatedAt    time.Time `dynamo:"updated_at" json:"updated_at"`
 }
@@ -414,7 +415,12 @@ func (s *Service) Upload(ctx context.Context, name string, body []byte, m Meta) 
 }
 
 func (s *Service) record(ctx context.Context, t store.Table, d *Document, cond store.Cond, quota int64) error {
+	d.FileVersion = 1
 	it, err := docItem(d, false)
+	if err != nil {
+		return err
+	}
+	vit, err := versionItem(d.ID, d.current())
 	if err != nil {
 		return err
 	}
@@ -426,7 +432,8 @@ func (s *Service) record(ctx context.Context, t store.Table, d *Document, cond s
 		store.UpdateOp(store.Update{Key: StorageKey(), Add: map[string]int64{"bytes": d.Size}, Cond: []store.Cond{store.Le("bytes", quota-d.Size)}}),
 		store.UpdateOp(store.Update{Key: countersKey(), Add: add}),
 		outbox.Op(ctx, "document.uploaded", map[string]any{"document_id": d.ID, "name": d.Name, "size": d.Size, "customer_id": d.CustomerID})}
-	ops = append(ops, customerOps(nil, d)...)
+	ops = append(ops, store.PutOp(vit))
+	ops = append(ops, linkOps(nil, d)...)
 	ops = append(ops, search.Ops(SearchKind, d.ID, nil, words(d))...)
 	err = t.TransactWrite(ctx, ops...)
 	var tx *store.TxError
@@ -509,7 +516,7 @@ func (s *Service) Update(ctx context.Context, id string, m Meta) (*Document, err
 		}
 		ops = append(ops, store.UpdateOp(store.Update{Key: countersKey(), Add: add}))
 	}
-	ops = append(ops, customerOps(&old, d)...)
+	ops = append(ops, linkOps(&old, d)...)
 	ops = append(ops, search.Ops(SearchKind, d.ID, words(&old), words(d))...)
 	ops = append(ops, outbox.Op(ctx, "document.updated", map[string]any{"document_id": d.ID, "name": d.Name}))
 	if err := t.TransactWrite(ctx, ops...); err != nil {
@@ -538,6 +545,14 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	versions, err := s.versions(ctx, t, d)
+	if err != nil {
+		return err
+	}
+	stored := int64(0)
+	for _, v := range versions {
+		stored += v.Size
+	}
 	// The tokens first (in batches a transaction takes), so no token ever
 	// outlives its document.
 	var ops []store.Op
@@ -550,15 +565,26 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 			ops = nil
 		}
 	}
+	// Then the earlier versions' items (the current one goes with the document).
+	for _, v := range versions[1:] {
+		ops = append(ops, store.DeleteOp(versionKey(id, v.Number)))
+		if len(ops) >= 50 {
+			if err := t.TransactWrite(ctx, ops...); err != nil {
+				return err
+			}
+			ops = nil
+		}
+	}
 	add := map[string]int64{"total": -1, "size": -d.Size}
 	if d.CategoryID != "" {
 		add["cat_"+hexID(d.CategoryID)] = -1
 	}
 	ops = append(ops, store.DeleteOp(docKey(id), store.Exists()),
-		store.UpdateOp(store.Update{Key: StorageKey(), Add: map[string]int64{"bytes": -d.Size}}),
+		store.DeleteOp(versionKey(id, d.fileVersion())),
+		store.UpdateOp(store.Update{Key: StorageKey(), Add: map[string]int64{"bytes": -stored}}),
 		store.UpdateOp(store.Update{Key: countersKey(), Add: add, Remove: []string{"sh_" + hexID(id), "shn_" + hexID(id)}}),
 		outbox.Op(ctx, "document.deleted", map[string]any{"document_id": id}))
-	ops = append(ops, customerOps(d, nil)...)
+	ops = append(ops, linkOps(d, nil)...)
 	ops = append(ops, search.Ops(SearchKind, d.ID, words(d), nil)...)
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		if crm.ErrorCode(err) == crm.ECONFLICT {
@@ -566,25 +592,41 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		}
 		return err
 	}
-	s.Blob.Delete(ctx, d.BlobKey)
+	for _, v := range versions {
+		s.Blob.Delete(ctx, v.BlobKey)
+	}
 	return nil
 }
 
-// customerOps keep the copy of a document in its customer's item
-// collection (the customer detail reads `documents` from it in its one
-// Query): out of the old customer's, into the new one's.
-func customerOps(old, d *Document) []store.Op {
+// linkOps keep the copy of a document in the item collection of its
+// customer (the customer detail reads `documents` in its one Query): out
+// of the old one's, into the new one's.
+func linkOps(old, d *Document) []store.Op {
 	var ops []store.Op
-	if old != nil && old.CustomerID != "" && (d == nil || d.CustomerID != old.CustomerID) {
-		ops = append(ops, store.DeleteOp(store.Key{PK: "CUSTOMER#" + old.CustomerID, SK: "DOCUMENT#" + old.ID}))
+	links := func(x *Document) [3][2]string {
+		return [3][2]string{{"CUSTOMER#", x.CustomerID}, {"DEAL#", x.DealID}, {"TASK#", x.TaskID}}
 	}
-	if d != nil && d.CustomerID != "" {
+	var view string
+	if d != nil {
 		v, _ := json.Marshal(struct {
 			*Document
 			URL string `json:"url"`
 		}{d, "/api/documents/" + d.ID + "/download"})
-		ops = append(ops, store.PutOp(store.Item{store.PK: store.AV("CUSTOMER#" + d.CustomerID), store.SK: store.AV("DOCUMENT#" + d.ID),
-			"document_id": store.AV(d.ID), "view": store.AV(string(v))}))
+		view = string(v)
+	}
+	for i := range 1 {
+		if old != nil {
+			o := links(old)[i]
+			if o[1] != "" && (d == nil || links(d)[i][1] != o[1]) {
+				ops = append(ops, store.DeleteOp(store.Key{PK: o[0] + o[1], SK: "DOCUMENT#" + old.ID}))
+			}
+		}
+		if d != nil {
+			if n := links(d)[i]; n[1] != "" {
+				ops = append(ops, store.PutOp(store.Item{store.PK: store.AV(n[0] + n[1]), store.SK: store.AV("DOCUMENT#" + d.ID),
+					"document_id": store.AV(d.ID), "view": store.AV(view)}))
+			}
+		}
 	}
 	return ops
 }

@@ -573,6 +573,9 @@ func (s *Service) Detail(ctx context.Context, id string) (*Document, []*Share, e
 			}
 			continue
 		}
+		if isVersion(it) {
+			continue
+		}
 		sh, err := shareFromItem(it)
 		if err != nil {
 			return nil, nil, err

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -329,23 +330,91 @@ func Register(s *httpapi.Server, d Deps) {
 	// {action} rather than a literal: /api/documents/shared/{token} is a
 	// public route of the same shape, and Go's mux refuses two patterns
 	// neither of which is more specific.
-	httpapi.Register(s, route(http.MethodGet, "/api/documents/{id}/{action}", "download", "Download a document (action: download): the exact bytes, named with RFC 5987's filename* (a redirect to a presigned URL on AWS)"),
+	// GET …/versions answers here too (its JSON in the body), for the same reason.
+	httpapi.Register(s, route(http.MethodGet, "/api/documents/{id}/{action}", "download", "Download a document (action: download; ?version=N for an earlier file): the exact bytes, named with RFC 5987's filename* (a redirect to a presigned URL on AWS). action: versions lists the document's files, newest first: {data: [{number, size, content_type, type, original_name, uploaded_by, created_at, created_at_jalali, url}]}"),
 		func(ctx context.Context, in *struct {
-			ID     string `path:"id"`
-			Action string `path:"action" doc:"download"`
+			ID      string `path:"id"`
+			Action  string `path:"action" doc:"download or versions"`
+			Version int64  `query:"version" doc:"The version to download (default: the current file)"`
 		}) (*DownloadOutput, error) {
-			if in.Action != "download" {
+			switch in.Action {
+			case "versions":
+				return versionsOf(ctx, svc, in.ID)
+			case "download":
+			default:
 				return nil, &crm.Error{Code: crm.ENOTFOUND, Message: "not found", Key: "route-not-found"}
 			}
 			doc, err := svc.Get(ctx, in.ID)
 			if err != nil {
 				return nil, err
 			}
+			if in.Version != 0 {
+				if doc, err = svc.AtVersion(ctx, doc, in.Version); err != nil {
+					return nil, err
+				}
+			}
 			return d.bytesOf(ctx, doc, false)
 		})
+	addVersion := route(http.MethodPost, "/api/documents/{id}/versions", "version-add", "Add a new version of a document (multipart file ≤ 10 MB): it becomes the current file, the earlier ones stay (GET /api/documents/{id}/versions, ?version=N on the download)")
+	addVersion.Status, addVersion.RateClass, addVersion.MaxBodySize = http.StatusCreated, "upload", maxMultipart
+	httpapi.Register(s, addVersion, func(ctx context.Context, in *struct {
+		ID      string `path:"id"`
+		RawBody huma.MultipartFormFiles[struct {
+			File huma.FormFile `form:"file" required:"false" doc:"At most 10 MB; the bytes decide the type, not the name"`
+		}]
+	}) (*httpapi.Body[VersionAdded], error) {
+		f := in.RawBody.Data().File
+		if !f.IsSet {
+			return nil, &crm.Error{Code: crm.EVALIDATION, Message: "the given data was invalid", Fields: map[string][]string{"file": {"send the file in the file field"}}}
+		}
+		raw, err := io.ReadAll(io.LimitReader(f, documents.MaxUploadBytes+1))
+		if err != nil {
+			return nil, crm.Wrap(err, "read upload")
+		}
+		doc, v, err := svc.AddVersion(ctx, in.ID, f.Filename, raw)
+		if err != nil {
+			return nil, err
+		}
+		return httpapi.OK(VersionAdded{DocumentView: view(ctx, doc), AddedVersion: versionView(ctx, doc.ID, v)}, "version added"), nil
+	})
 
 	registerSharing(s, d)
 	registerCategories(s, d)
+}
+
+// VersionView is one file of a document.
+type VersionView struct {
+	documents.Version
+	URL             string `json:"url" doc:"This version's download link"`
+	CreatedAtJalali string `json:"created_at_jalali"`
+}
+
+func versionView(ctx context.Context, docID string, v *documents.Version) VersionView {
+	return VersionView{Version: *v, URL: "/api/documents/" + docID + "/download?version=" + strconv.FormatInt(v.Number, 10),
+		CreatedAtJalali: jalali.Format(v.CreatedAt, httpapi.LocationFrom(ctx))}
+}
+
+// VersionAdded is the document after a new version, and that version.
+type VersionAdded struct {
+	DocumentView
+	AddedVersion VersionView `json:"added_version"`
+}
+
+// versionsOf answers GET /api/documents/{id}/versions.
+func versionsOf(ctx context.Context, svc *documents.Service, id string) (*DownloadOutput, error) {
+	doc, vs, err := svc.Versions(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]VersionView, len(vs))
+	for i, v := range vs {
+		out[i] = versionView(ctx, doc.ID, v)
+	}
+	b, err := json.Marshal(map[string]any{"success": true, "data": out})
+	if err != nil {
+		return nil, crm.Wrap(err, "encode versions")
+	}
+	return &DownloadOutput{Status: http.StatusOK, ContentType: "application/json", Body: b}, nil
 }
 
 // PendingView is a presigned upload waiting for its confirmation.
