@@ -43,7 +43,9 @@ func (d *Document) current() *Version {
 		UploadedBy: d.OwnerID, CreatedAt: d.CreatedAt, BlobKey: d.BlobKey}
 }
 
-func versionItem(docID string, v *Version) (store.Item, error) { return store.Marshal(versionKey(docID, v.Number), v) }
+func versionItem(docID string, v *Version) (store.Item, error) {
+	return store.Marshal(versionKey(docID, v.Number), v)
+}
 
 func isVersion(it store.Item) bool { return strings.HasPrefix(store.Str(it, store.SK), "VERSION#") }
 
