@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"slices"
 	"strings"
@@ -275,6 +276,9 @@ type TaskDetail struct {
 	Attachments []*TaskAttachment
 	TimeEntries []*TimeEntry
 	Subtasks    []*Task
+	// Documents are the API forms of the documents linked to the task
+	// (shared/documents keeps a copy in the task's collection).
+	Documents []json.RawMessage
 }
 
 // TaskService keeps tasks. Errors: ENOTFOUND (task), EVALIDATION (fields),

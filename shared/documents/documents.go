@@ -17,6 +17,7 @@ import (
 	"payvand.dev/shared/blob"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/ids"
+	"payvand.dev/shared/jalali"
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/search"
 	"payvand.dev/shared/store"
@@ -599,8 +600,8 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 }
 
 // linkOps keep the copy of a document in the item collection of its
-// customer (the customer detail reads `documents` in its one Query): out
-// of the old one's, into the new one's.
+// customer, deal and task (their details read `documents` in their one
+// Query): out of the old one's, into the new one's.
 func linkOps(old, d *Document) []store.Op {
 	var ops []store.Op
 	links := func(x *Document) [3][2]string {
@@ -614,7 +615,7 @@ func linkOps(old, d *Document) []store.Op {
 		}{d, "/api/documents/" + d.ID + "/download"})
 		view = string(v)
 	}
-	for i := range 1 {
+	for i := range 3 {
 		if old != nil {
 			o := links(old)[i]
 			if o[1] != "" && (d == nil || links(d)[i][1] != o[1]) {
@@ -633,3 +634,30 @@ func linkOps(old, d *Document) []store.Op {
 
 // hexID is an id usable in an attribute name.
 func hexID(id string) string { return strings.ReplaceAll(id, "-", "") }
+
+// LinkedViews are the API forms of the documents kept in a customer's,
+// deal's or task's item collection (SK=DOCUMENT#…, "view"), newest first,
+// with the Jalali twins of their dates.
+func LinkedViews(raw []json.RawMessage, loc *time.Location) []map[string]any {
+	out := make([]map[string]any, 0, len(raw))
+	for _, r := range raw {
+		var m map[string]any
+		if json.Unmarshal(r, &m) != nil {
+			continue
+		}
+		for _, k := range []string{"created_at", "updated_at"} {
+			if s, ok := m[k].(string); ok {
+				if at, err := time.Parse(time.RFC3339Nano, s); err == nil {
+					m[k+"_jalali"] = jalali.Format(at, loc)
+				}
+			}
+		}
+		out = append(out, m)
+	}
+	slices.SortStableFunc(out, func(a, b map[string]any) int {
+		x, _ := a["id"].(string)
+		y, _ := b["id"].(string)
+		return strings.Compare(y, x)
+	})
+	return out
+}

@@ -282,11 +282,15 @@ func resolveStage(all []*crm.Pipeline, current *crm.Deal, in *DealInput) (*crm.P
 	return pl, st, nil
 }
 
-// DealDetail is a deal with its history and activities (one query).
+// DealDetail is a deal with its history, activities and documents (one
+// query).
 type DealDetail struct {
 	Deal       *crm.Deal
 	History    []crm.DealChange
 	Activities []*crm.Activity
+	// Documents are the API forms of the documents linked to the deal
+	// (shared/documents keeps a copy in the deal's collection).
+	Documents []json.RawMessage
 }
 
 type storedDeal struct {
@@ -323,7 +327,7 @@ func (s *Service) Deal(ctx context.Context, id string) (*DealDetail, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &DealDetail{History: []crm.DealChange{}, Activities: []*crm.Activity{}}
+	out := &DealDetail{History: []crm.DealChange{}, Activities: []*crm.Activity{}, Documents: []json.RawMessage{}}
 	for _, it := range p.Items {
 		sk := store.Str(it, store.SK)
 		switch {
@@ -343,6 +347,10 @@ func (s *Service) Deal(ctx context.Context, id string) (*DealDetail, error) {
 				return nil, err
 			}
 			out.Activities = append(out.Activities, a)
+		case strings.HasPrefix(sk, "DOCUMENT#"):
+			if view := json.RawMessage(store.Str(it, "view")); json.Valid(view) {
+				out.Documents = append(out.Documents, view)
+			}
 		}
 	}
 	if out.Deal == nil {

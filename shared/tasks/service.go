@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"slices"
@@ -338,7 +339,7 @@ func (s *Service) TaskDetail(ctx context.Context, id string) (*crm.TaskDetail, e
 		return nil, err
 	}
 	d := &crm.TaskDetail{Assignments: []*crm.TaskAssignment{}, Comments: []*crm.TaskComment{}, Attachments: []*crm.TaskAttachment{},
-		TimeEntries: []*crm.TimeEntry{}, Subtasks: []*crm.Task{}}
+		TimeEntries: []*crm.TimeEntry{}, Subtasks: []*crm.Task{}, Documents: []json.RawMessage{}}
 	for _, it := range p.Items {
 		sk := store.Str(it, store.SK)
 		var err error
@@ -369,6 +370,10 @@ func (s *Service) TaskDetail(ctx context.Context, id string) (*crm.TaskDetail, e
 			var st *crm.Task
 			if st, _, err = fromItem(it); err == nil {
 				d.Subtasks = append(d.Subtasks, st)
+			}
+		case strings.HasPrefix(sk, "DOCUMENT#"):
+			if view := json.RawMessage(store.Str(it, "view")); json.Valid(view) {
+				d.Documents = append(d.Documents, view)
 			}
 		}
 		if err != nil {

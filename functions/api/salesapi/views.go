@@ -11,6 +11,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"payvand.dev/shared/crm"
+	"payvand.dev/shared/documents"
 	"payvand.dev/shared/httpapi"
 	"payvand.dev/shared/jalali"
 	"payvand.dev/shared/money"
@@ -229,12 +230,16 @@ type DealDetail struct {
 	Customer   *httpapi.Ref   `json:"customer"`
 	History    []HistoryView  `json:"history"`
 	Activities []ActivityView `json:"activities"`
+	// Documents are the documents linked to the deal (deal_id), as GET
+	// /api/documents/{id} shows them.
+	Documents []map[string]any `json:"documents"`
 }
 
 func dealDetail(ctx context.Context, d *sales.DealDetail, now time.Time) DealDetail {
 	loc := httpapi.LocationFrom(ctx)
 	v := DealDetail{DealView: dealView(ctx, d.Deal, now), History: make([]HistoryView, len(d.History)), Activities: make([]ActivityView, 0, len(d.Activities))}
 	v.Customer = v.Company
+	v.Documents = documents.LinkedViews(d.Documents, httpapi.LocationFrom(ctx))
 	for i, h := range d.History {
 		v.History[i] = HistoryView{DealChange: h, ChangedAtJalali: jalali.Format(h.At, loc)}
 	}

@@ -13,6 +13,7 @@ import (
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/departments"
+	"payvand.dev/shared/documents"
 	"payvand.dev/shared/httpapi"
 	"payvand.dev/shared/tasks"
 )
@@ -425,12 +426,15 @@ type DetailView struct {
 	Comments    []CommentView    `json:"comments"`
 	Attachments []AttachmentView `json:"attachments"`
 	TimeEntries []TimeView       `json:"time_entries"`
+	// Documents are the documents linked to the task (task_id), as GET
+	// /api/documents/{id} shows them.
+	Documents []map[string]any `json:"documents"`
 }
 
 func detailView(ctx context.Context, d Deps, dt *crm.TaskDetail) (DetailView, error) {
 	now := d.Tasks.Clock()
 	v := DetailView{TaskView: view(ctx, now, dt.Task), Assignments: []AssignmentView{}, Comments: []CommentView{},
-		Attachments: []AttachmentView{}, TimeEntries: []TimeView{}}
+		Attachments: []AttachmentView{}, TimeEntries: []TimeView{}, Documents: documents.LinkedViews(dt.Documents, httpapi.LocationFrom(ctx))}
 	uids := append(slices.Clone(dt.Task.AssigneeIDs), dt.Task.CreatedBy)
 	for _, c := range dt.Comments {
 		uids = append(uids, c.AuthorID)
