@@ -44,10 +44,10 @@ func DecodeCustomer(it store.Item) (*crm.Customer, error) {
 	c, _, err := fromItem(it)
 	return c, err
 }
-func counterKey() store.Key           { return store.Key{PK: counterPK, SK: counterSK} }
-func statusPK(s string) string        { return listPK + "#STATUS#" + s }
-func cityPK(cityKey string) string    { return listPK + "#CITY#" + cityKey }
-func ownerPK(owner string) string     { return listPK + "#OWNER#" + owner }
+func counterKey() store.Key        { return store.Key{PK: counterPK, SK: counterSK} }
+func statusPK(s string) string     { return listPK + "#STATUS#" + s }
+func cityPK(cityKey string) string { return listPK + "#CITY#" + cityKey }
+func ownerPK(owner string) string  { return listPK + "#OWNER#" + owner }
 
 // cityKey is the form cities are grouped and filtered in.
 func cityKey(c string) string { return search.Normalize(c) }

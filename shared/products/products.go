@@ -41,6 +41,7 @@ const (
 )
 
 func productKey(id string) store.Key { return store.Key{PK: "PRODUCT#" + id, SK: "#PRODUCT"} }
+
 // ProductKey is a product's item, for batch reads that mix kinds (global
 // search); DecodeProduct reads it.
 func ProductKey(id string) store.Key { return productKey(id) }
