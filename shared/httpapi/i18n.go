@@ -59,6 +59,7 @@ var messages = map[string][2]string{
 	"route-not-found":      {"No route matches this path.", "مسیری با این آدرس وجود ندارد."},
 	"rate-limited":         {"Too many requests. Try again in %d seconds.", "تعداد درخواست‌ها زیاد است. %d ثانیه دیگر دوباره تلاش کنید."},
 	"tenant-unknown":       {"The organization was not found or is not active.", "سازمان یافت نشد یا غیرفعال است."},
+	"account-inactive":     {"Your account is no longer active.", "حساب کاربری شما دیگر فعال نیست."},
 	"required":             {"This field is required.", "این فیلد الزامی است."},
 	"invalid-value":        {"The value is invalid.", "مقدار نامعتبر است."},
 	"conflict-version":     {"The record was changed by someone else; reload and try again.", "این رکورد توسط شخص دیگری تغییر کرده است؛ دوباره بارگذاری کنید."},

@@ -88,6 +88,9 @@ func TestAccountChangesReachIssuedTokens(t *testing.T) {
 	e.Do("GET", "/api/users", tokens["sales"], nil).Want(t, 200)
 	e.Do("PUT", "/api/users/"+ids["sales"], ceo, map[string]any{"status": "inactive"}).Want(t, 200)
 	e.Do("GET", "/api/users", tokens["sales"], nil).Want(t, 401)
+	if r := e.Do("GET", "/api/users", tokens["sales"], nil, "Accept-Language: fa").Want(t, 401); r.JSON["detail"] != "حساب کاربری شما دیگر فعال نیست." {
+		t.Fatalf("Persian answer: %s", r.Raw)
+	}
 
 	e.Do("GET", "/api/customers", tokens["sales_manager"], nil).Want(t, 200)
 	e.Do("DELETE", "/api/users/"+ids["sales_manager"], ceo, nil).Want(t, 200)
