@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -468,12 +467,7 @@ func (s *Service) search(ctx context.Context, t store.Table, f crm.CustomerFilte
 	if f.Desc && f.SortBy == "created_at" {
 		slices.Reverse(hits)
 	}
-	offset := f.Offset
-	if f.Cursor != "" {
-		if n, err := strconv.Atoi(strings.TrimPrefix(f.Cursor, "o:")); err == nil {
-			offset = n
-		}
-	}
+	offset := store.OffsetOf(f.Offset, f.Cursor)
 	others := conds(f, "")
 	needAll := len(others) > 0 || f.SortBy == "name"
 	window := hits
@@ -511,11 +505,9 @@ func (s *Service) search(ctx context.Context, t store.Table, f crm.CustomerFilte
 			})
 		}
 		page.Total = len(all)
-		page.Customers = all[min(offset, len(all)):min(offset+f.Limit, len(all))]
+		page.Customers, _ = store.Window(all, offset, f.Limit)
 	}
-	if offset+f.Limit < page.Total {
-		page.NextCursor = "o:" + strconv.Itoa(offset+f.Limit)
-	}
+	page.NextCursor = store.NextOffset(offset, f.Limit, page.Total)
 	return page, nil
 }
 

@@ -13,7 +13,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -741,16 +740,8 @@ func (s *Service) activitiesInMemory(ctx context.Context, t store.Table, f Activ
 		}
 		return r
 	})
-	offset := f.Offset
-	if f.Cursor != "" {
-		if n, err := strconv.Atoi(strings.TrimPrefix(f.Cursor, "o:")); err == nil {
-			offset = n
-		}
-	}
-	page := &ActivityPage{Total: len(all), Activities: all[min(offset, len(all)):min(offset+f.Limit, len(all))]}
-	if offset+f.Limit < len(all) {
-		page.NextCursor = "o:" + strconv.Itoa(offset+f.Limit)
-	}
+	page := &ActivityPage{Total: len(all)}
+	page.Activities, page.NextCursor = store.Window(all, store.OffsetOf(f.Offset, f.Cursor), f.Limit)
 	return page, nil
 }
 

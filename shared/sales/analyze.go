@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -129,16 +128,8 @@ func (s *Service) searchSales(ctx context.Context, t store.Table, f SaleFilter, 
 		}
 		return r
 	})
-	offset := f.Offset
-	if f.Cursor != "" {
-		if n, err := strconv.Atoi(strings.TrimPrefix(f.Cursor, "o:")); err == nil {
-			offset = n
-		}
-	}
-	page := &SalePage{Total: len(all), Sales: all[min(offset, len(all)):min(offset+f.Limit, len(all))]}
-	if offset+f.Limit < len(all) {
-		page.NextCursor = "o:" + strconv.Itoa(offset+f.Limit)
-	}
+	page := &SalePage{Total: len(all)}
+	page.Sales, page.NextCursor = store.Window(all, store.OffsetOf(f.Offset, f.Cursor), f.Limit)
 	return page, nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"payvand.dev/shared/crm"
@@ -171,16 +170,8 @@ func (s *Service) dealsInMemory(ctx context.Context, t store.Table, f crm.DealFi
 		all = append(all, d)
 	}
 	sortDeals(all, f.SortBy, f.Desc)
-	offset := f.Offset
-	if f.Cursor != "" {
-		if n, err := strconv.Atoi(strings.TrimPrefix(f.Cursor, "o:")); err == nil {
-			offset = n
-		}
-	}
-	page := &DealPage{Total: len(all), Deals: all[min(offset, len(all)):min(offset+f.Limit, len(all))]}
-	if offset+f.Limit < len(all) {
-		page.NextCursor = "o:" + strconv.Itoa(offset+f.Limit)
-	}
+	page := &DealPage{Total: len(all)}
+	page.Deals, page.NextCursor = store.Window(all, store.OffsetOf(f.Offset, f.Cursor), f.Limit)
 	return page, nil
 }
 

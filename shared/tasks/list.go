@@ -227,16 +227,8 @@ func (s *Service) listInMemory(ctx context.Context, t store.Table, f crm.TaskFil
 		all = append(all, task)
 	}
 	sortTasks(all, f.SortBy, f.Desc)
-	offset := f.Offset
-	if f.Cursor != "" {
-		if n, err := strconv.Atoi(strings.TrimPrefix(f.Cursor, "o:")); err == nil {
-			offset = n
-		}
-	}
-	page := &crm.TaskPage{Total: len(all), Tasks: all[min(offset, len(all)):min(offset+f.Limit, len(all))]}
-	if offset+f.Limit < len(all) {
-		page.NextCursor = "o:" + strconv.Itoa(offset+f.Limit)
-	}
+	page := &crm.TaskPage{Total: len(all)}
+	page.Tasks, page.NextCursor = store.Window(all, store.OffsetOf(f.Offset, f.Cursor), f.Limit)
 	return page, nil
 }
 
