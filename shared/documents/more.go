@@ -223,33 +223,6 @@ func (s *Service) Open(ctx context.Context, d *Document) (io.ReadCloser, error) 
 	return rc, err
 }
 
-// Disposition is a Content-Disposition naming the file: an ASCII fallback
-// and the exact name in RFC 5987's filename*.
-func Disposition(kind, name string) string {
-	ascii := strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
-			return '_'
-		}
-		return r
-	}, name)
-	return kind + `; filename="` + ascii + `"; filename*=UTF-8''` + rfc5987(name)
-}
-
-func rfc5987(s string) string {
-	var b strings.Builder
-	const hexd = "0123456789ABCDEF"
-	for _, c := range []byte(s) {
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
-			b.WriteByte(c)
-		} else {
-			b.WriteByte('%')
-			b.WriteByte(hexd[c>>4])
-			b.WriteByte(hexd[c&15])
-		}
-	}
-	return b.String()
-}
-
 // PresignedDownload is a short-lived GET URL of the bytes ("" when the
 // store cannot presign).
 func (s *Service) PresignedDownload(ctx context.Context, d *Document, inline bool) (string, error) {
@@ -261,7 +234,7 @@ func (s *Service) PresignedDownload(ctx context.Context, d *Document, inline boo
 	if inline {
 		k = "inline"
 	}
-	disp := Disposition(k, d.Name)
+	disp := blob.Disposition(k, d.Name)
 	req, err := p.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &b.Bucket, Key: &d.BlobKey, ResponseContentType: &d.ContentType,
 		ResponseContentDisposition: &disp}, s3.WithPresignExpires(presignTTL))
 	if err != nil {

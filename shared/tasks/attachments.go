@@ -198,25 +198,13 @@ func (s *Service) PresignedDownload(ctx context.Context, a *crm.TaskAttachment) 
 	if !ok {
 		return "", nil
 	}
-	disp := "attachment; filename*=UTF-8''" + pathEscape(a.Name)
+	disp := blob.Disposition("attachment", a.Name)
 	req, err := p.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &a.BlobKey, ResponseContentType: &a.ContentType,
 		ResponseContentDisposition: &disp}, s3.WithPresignExpires(presignTTL))
 	if err != nil {
 		return "", crm.Wrap(err, "presign get")
 	}
 	return req.URL, nil
-}
-
-func pathEscape(s string) string {
-	var b strings.Builder
-	for _, c := range []byte(s) {
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
-			b.WriteByte(c)
-		} else {
-			b.WriteString("%" + strings.ToUpper(string("0123456789abcdef"[c>>4])+string("0123456789abcdef"[c&15])))
-		}
-	}
-	return b.String()
 }
 
 // PendingUpload is a presigned PUT the client uploads a large file to.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"payvand.dev/shared/blob"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/documents"
 	"payvand.dev/shared/httpapi"
@@ -177,7 +178,7 @@ func (d Deps) bytesOf(ctx context.Context, doc *documents.Document, inline bool)
 	}
 	// A document never runs as a page of ours: no scripts, nothing loaded.
 	return &DownloadOutput{Status: http.StatusOK, ContentType: doc.ContentType, Body: body, CSP: "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
-		Disposition: documents.Disposition(kind, doc.Name)}, nil
+		Disposition: blob.Disposition(kind, doc.Name)}, nil
 }
 
 func inlineable(ct string) bool {

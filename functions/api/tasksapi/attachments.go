@@ -4,11 +4,11 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"payvand.dev/shared/blob"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/httpapi"
 	"payvand.dev/shared/jalali"
@@ -106,7 +106,7 @@ func (d Deps) download(ctx context.Context, taskID, id string) (*DownloadOutput,
 		return nil, crm.Wrap(err, "read file")
 	}
 	return &DownloadOutput{Status: http.StatusOK, ContentType: a.ContentType, Body: body,
-		Disposition: "attachment; filename*=UTF-8''" + url.PathEscape(a.Name)}, nil
+		Disposition: blob.Disposition("attachment", a.Name)}, nil
 }
 
 func registerAttachments(s *httpapi.Server, d Deps) {
