@@ -5,13 +5,14 @@ import (
 	"os"
 
 	"payvand.dev/functions/api/emailapi"
+	"payvand.dev/functions/api/emailsettingsapi"
 	"payvand.dev/functions/app"
 	"payvand.dev/functions/lambda"
 	"payvand.dev/shared/mail/sesmail"
 )
 
 func main() {
-	if err := lambda.StartWith(app.Platform{AWS: app.LambdaAWS, Mail: sesmail.New}, "email", emailapi.Mount()); err != nil {
+	if err := lambda.StartWith(app.Platform{AWS: app.LambdaAWS, Mail: sesmail.New}, "email", emailapi.Mount(), emailsettingsapi.Mount()); err != nil {
 		os.Exit(1)
 	}
 }

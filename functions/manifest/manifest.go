@@ -245,7 +245,7 @@ var eventFunctions = []Function{
 	},
 	{
 		Name:      "email",
-		Prefixes:  []string{"/api/email"},
+		Prefixes:  []string{"/api/email", "/api/settings/email", "/api/Gmail"},
 		MemoryMB:  256,
 		TimeoutS:  60, // a campaign of up to 200 is sent within the request
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Email},

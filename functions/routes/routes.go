@@ -10,6 +10,7 @@ import (
 	"payvand.dev/functions/api/customersapi"
 	"payvand.dev/functions/api/documentsapi"
 	"payvand.dev/functions/api/emailapi"
+	"payvand.dev/functions/api/emailsettingsapi"
 	"payvand.dev/functions/api/feedbackapi"
 	"payvand.dev/functions/api/filesapi"
 	"payvand.dev/functions/api/health"
@@ -27,5 +28,5 @@ import (
 
 // All is every HTTP route group of the manifest.
 func All() []app.Mount {
-	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), filesapi.Mount(), customersapi.Mount(), productsapi.Mount(), searchapi.Mount(), importapi.Mount(), salesapi.Mount(), tasksapi.Mount(), notificationsapi.Mount(), smsapi.Mount(), webhooksapi.Mount(), emailapi.Mount(), documentsapi.Mount(), feedbackapi.Mount(), apikeysapi.Mount()}
+	return []app.Mount{health.Mount(), authapi.Mount(), adminapi.Mount(), teamapi.Mount(), filesapi.Mount(), customersapi.Mount(), productsapi.Mount(), searchapi.Mount(), importapi.Mount(), salesapi.Mount(), tasksapi.Mount(), notificationsapi.Mount(), smsapi.Mount(), webhooksapi.Mount(), emailapi.Mount(), emailsettingsapi.Mount(), documentsapi.Mount(), feedbackapi.Mount(), apikeysapi.Mount()}
 }
