@@ -3,7 +3,10 @@ package mail_test
 import (
 	"context"
 	"encoding/json"
+	"mime"
 	"net/http"
+	netmail "net/mail"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,8 +97,33 @@ func TestSESAgainstMoto(t *testing.T) {
 	defer resp.Body.Close()
 	var data map[string]any
 	json.NewDecoder(resp.Body).Decode(&data)
+	// SES received a raw RFC 5322 message whose Persian subject decodes
+	// back exactly, tagged with nothing it was not given.
+	var ses struct {
+		SESv2 struct {
+			RawMessage []struct {
+				Destinations []string `json:"destinations"`
+				RawData      string   `json:"raw_data"`
+			}
+		} `json:"sesv2"`
+		SES struct {
+			RawMessage []struct {
+				Destinations []string `json:"destinations"`
+				RawData      string   `json:"raw_data"`
+			}
+		} `json:"ses"`
+	}
 	b, _ := json.Marshal(data)
-	if !strings.Contains(string(b), "user@example.com") {
-		t.Fatalf("moto did not record the message: %.500s", b)
+	json.Unmarshal(b, &ses)
+	raws := append(ses.SES.RawMessage, ses.SESv2.RawMessage...)
+	if len(raws) != 1 || !slices.Contains(raws[0].Destinations, "user@example.com") {
+		t.Fatalf("moto did not record one raw message: %+v", raws)
+	}
+	msg, err := netmail.ReadMessage(strings.NewReader(raws[0].RawData))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil || subject != "بازنشانی" {
+		t.Fatalf("subject %q %v", subject, err)
 	}
 }

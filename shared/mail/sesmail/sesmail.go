@@ -6,6 +6,8 @@ package sesmail
 
 import (
 	"context"
+	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -25,20 +27,25 @@ var _ mail.Sender = (*SES)(nil)
 // New sends with the credentials and region of cfg.
 func New(cfg aws.Config, from string) mail.Sender { return &SES{Config: cfg, From: from} }
 
-type content struct {
-	Data    string `json:"Data"`
-	Charset string `json:"Charset"`
-}
-
 func (s *SES) Send(ctx context.Context, m mail.Message) (string, error) {
-	body := map[string]any{"Text": content{m.Text, "UTF-8"}}
-	if m.HTML != "" {
-		body["Html"] = content{m.HTML, "UTF-8"}
+	// The raw form carries what the simple one cannot everywhere: the
+	// List-Unsubscribe fields and attachments.
+	dest := map[string]any{"ToAddresses": m.To}
+	if len(m.Cc) > 0 {
+		dest["CcAddresses"] = m.Cc
 	}
 	req := map[string]any{
 		"FromEmailAddress": s.From,
-		"Destination":      map[string]any{"ToAddresses": m.To},
-		"Content":          map[string]any{"Simple": map[string]any{"Subject": content{m.Subject, "UTF-8"}, "Body": body}},
+		"Destination":      dest,
+		"Content":          map[string]any{"Raw": map[string]any{"Data": mail.Compose(s.From, m, time.Now())}},
+	}
+	// Bounces and complaints come back through the configuration set's
+	// event destination, tagged with the tenant whose list they feed.
+	if set := os.Getenv("PAYVAND_SES_CONFIGURATION_SET"); set != "" {
+		req["ConfigurationSetName"] = set
+	}
+	if m.Tenant != "" {
+		req["EmailTags"] = []map[string]string{{"Name": "tenant", "Value": m.Tenant}}
 	}
 	var out struct{ MessageId string }
 	if err := awssign.Do(ctx, s.Config, awssign.Request{Service: "ses", Host: "email", Path: "/v2/email/outbound-emails", Body: req, Response: &out}); err != nil {
