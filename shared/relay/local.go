@@ -10,10 +10,12 @@ import (
 	"payvand.dev/shared/store"
 )
 
-// Local is the in-process relay of the local runner: the same Drain as
-// the stream relay, woken by the commits that wrote an outbox record
-// (Watch) and sweeping every tenant table at start and now and then, so
-// what a crash left behind is published after the restart.
+// Local is the in-process relay of the local runner: the same publish
+// path as the stream relay, draining a table when a commit wrote an
+// outbox record (Watch), and sweeping every tenant table at start and
+// every Every with the Sweeper the AWS schedule runs, so what a crash
+// left behind is published after the restart and a record the bus keeps
+// refusing is dead-lettered after MaxAttempts sweeps, as on AWS.
 type Local struct {
 	DB     store.DB // the store the relay reads (not the watched one)
 	Prefix string   // tenant tables are Prefix + tenant key
@@ -22,6 +24,9 @@ type Local struct {
 	Pub     Publisher
 	// Every is the period of the safety sweep (a minute when zero).
 	Every time.Duration
+	// MaxAttempts: sweeps a refused record survives (relay.MaxAttempts
+	// when zero).
+	MaxAttempts int
 
 	mu      sync.Mutex
 	pending map[string]bool // tables with new outbox records
@@ -95,8 +100,13 @@ func (l *Local) Sweep(ctx context.Context) {
 		slog.WarnContext(ctx, "relay: list tenants", "err", err)
 		return
 	}
-	for _, k := range keys {
-		l.drain(ctx, l.Prefix+k)
+	sw := &Sweeper{Pub: l.Pub, MaxAttempts: l.MaxAttempts}
+	got, err := sw.All(ctx, keys, func(k string) store.Table { return l.DB.Table(l.Prefix + k) })
+	if err != nil && ctx.Err() == nil {
+		slog.WarnContext(ctx, "relay: events kept for the next sweep", "err", err)
+	}
+	if got.DeadLettered > 0 {
+		slog.ErrorContext(ctx, "relay: dead-lettered outbox records", "now", got.DeadLettered, "total", got.Dead)
 	}
 }
 

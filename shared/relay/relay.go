@@ -10,7 +10,6 @@ package relay
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strings"
 
 	"payvand.dev/shared/crm"
@@ -59,14 +58,16 @@ func Drain(ctx context.Context, t store.Table, tenant string, pub Publisher) (in
 		for _, it := range p.Items {
 			ev, err := outbox.FromItem(it, tenant)
 			if err != nil {
-				slog.WarnContext(ctx, "relay: unreadable outbox record dropped", "table", t.Name(), "err", err)
-				t.Delete(ctx, store.KeyOf(it))
+				// Not an event and never will be: kept aside, not dropped.
+				if _, err := deadLetter(ctx, t, it, "unreadable: "+err.Error()); err != nil {
+					return sent, err
+				}
 				continue
 			}
 			evs = append(evs, ev)
 		}
 		var failed error
-		for i, err := range pub.Publish(ctx, evs) {
+		for i, err := range publish(ctx, pub, evs) {
 			if err != nil {
 				failed = errors.Join(failed, err)
 				continue

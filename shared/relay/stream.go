@@ -113,6 +113,8 @@ func (s *Stream) Handle(ctx context.Context, ev StreamEvent) (BatchResponse, err
 		}
 		e, err := outbox.FromItem(it, tenant)
 		if err != nil {
+			// Left in the outbox: the sweep dead-letters it (a retry
+			// here could not make it readable).
 			slog.WarnContext(ctx, "relay: unreadable outbox record skipped", "err", err, "seq", r.DynamoDB.SequenceNumber)
 			continue
 		}
@@ -123,7 +125,7 @@ func (s *Stream) Handle(ctx context.Context, ev StreamEvent) (BatchResponse, err
 		evs[i] = p.ev
 	}
 	var out BatchResponse
-	for i, err := range s.Pub.Publish(ctx, evs) {
+	for i, err := range publish(ctx, s.Pub, evs) {
 		p := todo[i]
 		if err != nil {
 			slog.WarnContext(ctx, "relay: bus refused an event", "id", p.ev.ID, "type", p.ev.Type, "err", err)

@@ -10,6 +10,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,6 +29,47 @@ import (
 type Wiring struct {
 	AWS      aws.Config
 	Function string // the relay function's name or ARN
+	// OnFailure is the ARN of the queue a mapping sends a batch to when
+	// the relay failed it RetryAttempts times (the value of
+	// FailureQueueEnv when empty; no destination when both are).
+	OnFailure string
+}
+
+// FailureQueueEnv names the variable that carries the ARN of the relay's
+// on-failure queue to the functions that attach mappings (manifest.Env).
+const FailureQueueEnv = "PAYVAND_RELAY_FAILURE_QUEUE_ARN"
+
+// RetryAttempts bounds the retries of a failed batch (bisected on every
+// failure, so ten retries isolate a poison record in a batch of 100):
+// after them the mapping sends the batch's description to the on-failure
+// queue and moves on, and the record waits in the outbox for the sweep
+// (Sweeper), which republishes it or dead-letters it. Unbounded retries
+// (-1) would hold the whole shard behind one poison record for 24 hours
+// and then drop it.
+const RetryAttempts = 10
+
+func (w *Wiring) onFailure() string {
+	if w.OnFailure != "" {
+		return w.OnFailure
+	}
+	return os.Getenv(FailureQueueEnv)
+}
+
+// config is what every relay mapping is made with and converged to.
+func (w *Wiring) config() map[string]any {
+	c := map[string]any{
+		"FunctionName": w.Function, "Enabled": true,
+		"BatchSize": 100, "MaximumBatchingWindowInSeconds": 0,
+		"FunctionResponseTypes":      []string{"ReportBatchItemFailures"},
+		"BisectBatchOnFunctionError": true,
+		"MaximumRetryAttempts":       RetryAttempts,
+		"MaximumRecordAgeInSeconds":  -1, // the retries bound the wait, not the age
+		"FilterCriteria":             map[string]any{"Filters": []map[string]string{{"Pattern": outboxFilter}}},
+	}
+	if d := w.onFailure(); d != "" {
+		c["DestinationConfig"] = map[string]any{"OnFailure": map[string]string{"Destination": d}}
+	}
+	return c
 }
 
 // outboxFilter lets only new outbox records invoke the relay: a tenant
@@ -65,26 +110,37 @@ func (w *Wiring) StreamARN(ctx context.Context, table string) (string, error) {
 	}
 }
 
-// Attach makes the event source mapping of the table's stream (once).
+// Attach makes the event source mapping of the table's stream, or
+// brings an existing one to the current configuration (a mapping made
+// before retries were bounded keeps MaximumRetryAttempts -1 until it is
+// updated): running it again changes nothing.
 func (w *Wiring) Attach(ctx context.Context, table string) error {
 	arn, err := w.StreamARN(ctx, table)
 	if err != nil {
 		return err
 	}
-	if ms, err := w.mappings(ctx, arn); err != nil {
+	ms, err := w.mappings(ctx, arn)
+	if err != nil {
 		return err
-	} else if len(ms) > 0 {
+	}
+	want := w.config()
+	if len(ms) > 0 {
+		for _, m := range ms {
+			if m.matches(want) {
+				continue
+			}
+			if err := w.update(ctx, m.UUID, want); err != nil {
+				return fmt.Errorf("update the relay mapping %s of %s: %w", m.UUID, table, err)
+			}
+		}
 		return nil
 	}
-	body := map[string]any{
-		"EventSourceArn": arn, "FunctionName": w.Function, "Enabled": true,
+	body := map[string]any{"EventSourceArn": arn,
 		// From the stream's start: records written between the table's
 		// creation and this mapping are relayed too.
-		"StartingPosition": "TRIM_HORIZON", "BatchSize": 100, "MaximumBatchingWindowInSeconds": 0,
-		"FunctionResponseTypes":      []string{"ReportBatchItemFailures"},
-		"BisectBatchOnFunctionError": true,
-		"MaximumRetryAttempts":       -1, // until the record leaves the stream (24 h); nothing is skipped
-		"FilterCriteria":             map[string]any{"Filters": []map[string]string{{"Pattern": outboxFilter}}},
+		"StartingPosition": "TRIM_HORIZON"}
+	for k, v := range want {
+		body[k] = v
 	}
 	err = w.lambda(ctx, http.MethodPost, "/2015-03-31/event-source-mappings/", body, nil)
 	var ae *awssign.Error
@@ -92,6 +148,23 @@ func (w *Wiring) Attach(ctx context.Context, table string) error {
 		return nil // made meanwhile
 	}
 	return err
+}
+
+// update sends UpdateEventSourceMapping, waiting while the mapping is
+// still being created or updated (ResourceInUseException).
+func (w *Wiring) update(ctx context.Context, uuid string, want map[string]any) error {
+	for i := 0; ; i++ {
+		err := w.lambda(ctx, http.MethodPut, "/2015-03-31/event-source-mappings/"+url.PathEscape(uuid), want, nil)
+		var ae *awssign.Error
+		if err == nil || !errors.As(err, &ae) || !strings.Contains(ae.Code, "ResourceInUseException") || i >= 20 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // Detach removes the table's mappings (before the table is purged).
@@ -113,8 +186,8 @@ func (w *Wiring) Detach(ctx context.Context, table string) error {
 	if err != nil {
 		return err
 	}
-	for _, id := range ms {
-		if err := w.lambda(ctx, http.MethodDelete, "/2015-03-31/event-source-mappings/"+url.PathEscape(id), nil, nil); err != nil {
+	for _, m := range ms {
+		if err := w.lambda(ctx, http.MethodDelete, "/2015-03-31/event-source-mappings/"+url.PathEscape(m.UUID), nil, nil); err != nil {
 			return err
 		}
 	}
@@ -123,19 +196,54 @@ func (w *Wiring) Detach(ctx context.Context, table string) error {
 
 func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
 
-func (w *Wiring) mappings(ctx context.Context, streamARN string) ([]string, error) {
+// mapping is what the relay reads of an event source mapping.
+type mapping struct {
+	UUID                           string
+	BatchSize                      int
+	MaximumBatchingWindowInSeconds int
+	MaximumRetryAttempts           int
+	MaximumRecordAgeInSeconds      int
+	BisectBatchOnFunctionError     bool
+	FunctionResponseTypes          []string
+	State                          string
+	FilterCriteria                 struct{ Filters []struct{ Pattern string } }
+	DestinationConfig              struct{ OnFailure struct{ Destination string } }
+}
+
+// matches reports whether the mapping has the configuration want.
+func (m mapping) matches(want map[string]any) bool {
+	if m.MaximumRetryAttempts != want["MaximumRetryAttempts"] || m.MaximumRecordAgeInSeconds != want["MaximumRecordAgeInSeconds"] ||
+		m.BisectBatchOnFunctionError != want["BisectBatchOnFunctionError"] || m.BatchSize != want["BatchSize"] ||
+		m.MaximumBatchingWindowInSeconds != want["MaximumBatchingWindowInSeconds"] ||
+		!slices.Equal(m.FunctionResponseTypes, want["FunctionResponseTypes"].([]string)) ||
+		len(m.FilterCriteria.Filters) != 1 || !samePattern(m.FilterCriteria.Filters[0].Pattern, outboxFilter) {
+		return false
+	}
+	if d, ok := want["DestinationConfig"].(map[string]any); ok {
+		return m.DestinationConfig.OnFailure.Destination == d["OnFailure"].(map[string]string)["Destination"]
+	}
+	return true
+}
+
+// samePattern compares filter patterns as JSON (AWS may answer with
+// other spacing or member order).
+func samePattern(a, b string) bool {
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return a == b
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+func (w *Wiring) mappings(ctx context.Context, streamARN string) ([]mapping, error) {
 	var out struct {
-		EventSourceMappings []struct{ UUID string }
+		EventSourceMappings []mapping
 	}
 	q := url.Values{"EventSourceArn": {streamARN}, "FunctionName": {w.Function}}
 	if err := w.lambda(ctx, http.MethodGet, "/2015-03-31/event-source-mappings/?"+q.Encode(), nil, &out); err != nil {
 		return nil, err
 	}
-	var ids []string
-	for _, m := range out.EventSourceMappings {
-		ids = append(ids, m.UUID)
-	}
-	return ids, nil
+	return out.EventSourceMappings, nil
 }
 
 func (w *Wiring) dynamo(ctx context.Context, target string, body, out any) error {
