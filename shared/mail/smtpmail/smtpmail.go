@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/smtp"
 	"net/textproto"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"payvand.dev/shared/ids"
@@ -44,6 +46,10 @@ type Config struct {
 	// TLS, when set, is the client TLS configuration (tests pass their
 	// own root CA); its ServerName defaults to Host.
 	TLS *tls.Config
+	// Refuse, when set, names addresses the session must not connect to
+	// (on AWS: loopback, private and link-local ones), checked on the
+	// address the name resolved to, at connect time.
+	Refuse func(netip.Addr) bool
 }
 
 // Sender sends with one account.
@@ -190,6 +196,15 @@ func (s *Sender) session(ctx context.Context) (*smtp.Client, func(), error) {
 		deadline = d
 	}
 	dialer := net.Dialer{Deadline: deadline}
+	if cfg.Refuse != nil {
+		dialer.Control = func(_, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil || cfg.Refuse(ap.Addr()) {
+				return fmt.Errorf("%s is an internal address", ap.Addr())
+			}
+			return nil
+		}
+	}
 	conn, err := dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, nil, &Error{"connect", err}

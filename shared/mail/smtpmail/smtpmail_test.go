@@ -2,16 +2,9 @@ package smtpmail
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"io"
-	"math/big"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -20,164 +13,12 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"payvand.dev/shared/mail"
+	"payvand.dev/shared/mail/smtpmail/smtptest"
 )
-
-// selfSigned makes a certificate for 127.0.0.1 and a client TLS
-// configuration that trusts it.
-func selfSigned(t *testing.T) (server, client *tls.Config) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "payvand test smtp"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, &tls.Config{RootCAs: pool}
-}
-
-// received is what the test server was given in one session.
-type received struct {
-	authUser, authPass string
-	from               string
-	rcpt               []string
-	data               []byte
-	tls                bool
-}
-
-// smtpServer is a minimal SMTP server on 127.0.0.1: EHLO, STARTTLS,
-// AUTH PLAIN, MAIL, RCPT, DATA, QUIT.
-type smtpServer struct {
-	ln       net.Listener
-	tls      *tls.Config
-	implicit bool // TLS from the first byte
-	noTLS    bool // does not offer STARTTLS
-	user     string
-	pass     string
-	mu       sync.Mutex
-	sessions []received
-	wg       sync.WaitGroup
-}
-
-func startServer(t *testing.T, s *smtpServer) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.implicit {
-		ln = tls.NewListener(ln, s.tls)
-	}
-	s.ln = ln
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.wg.Add(1)
-			go func() { defer s.wg.Done(); s.serve(c) }()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); s.wg.Wait() })
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-func (s *smtpServer) serve(c net.Conn) {
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
-	r := received{tls: s.implicit}
-	tp := textproto.NewConn(c)
-	tp.PrintfLine("220 test ESMTP")
-	for {
-		line, err := tp.ReadLine()
-		if err != nil {
-			return
-		}
-		verb, arg, _ := strings.Cut(line, " ")
-		switch strings.ToUpper(verb) {
-		case "EHLO":
-			lines := []string{"test"}
-			if !r.tls && !s.noTLS {
-				lines = append(lines, "STARTTLS")
-			}
-			if r.tls || s.noTLS {
-				lines = append(lines, "AUTH PLAIN LOGIN")
-			}
-			for i, l := range lines {
-				sep := "-"
-				if i == len(lines)-1 {
-					sep = " "
-				}
-				tp.PrintfLine("250%s%s", sep, l)
-			}
-		case "STARTTLS":
-			tp.PrintfLine("220 go ahead")
-			tc := tls.Server(c, s.tls)
-			if tc.Handshake() != nil {
-				return
-			}
-			c, r.tls = tc, true
-			tp = textproto.NewConn(tc)
-		case "AUTH":
-			mech, initial, _ := strings.Cut(arg, " ")
-			raw, err := base64.StdEncoding.DecodeString(initial)
-			parts := strings.Split(string(raw), "\x00")
-			if mech != "PLAIN" || err != nil || len(parts) != 3 || parts[1] != s.user || parts[2] != s.pass {
-				tp.PrintfLine("535 5.7.8 Authentication credentials invalid")
-				continue
-			}
-			r.authUser, r.authPass = parts[1], parts[2]
-			tp.PrintfLine("235 2.7.0 Authentication successful")
-		case "MAIL":
-			r.from = strings.Trim(strings.TrimPrefix(arg, "FROM:"), "<>")
-			tp.PrintfLine("250 ok")
-		case "RCPT":
-			r.rcpt = append(r.rcpt, strings.Trim(strings.TrimPrefix(arg, "TO:"), "<>"))
-			tp.PrintfLine("250 ok")
-		case "DATA":
-			tp.PrintfLine("354 end with .")
-			data, err := io.ReadAll(tp.DotReader())
-			if err != nil {
-				return
-			}
-			r.data = data
-			tp.PrintfLine("250 queued")
-		case "QUIT":
-			tp.PrintfLine("221 bye")
-			s.mu.Lock()
-			s.sessions = append(s.sessions, r)
-			s.mu.Unlock()
-			return
-		default:
-			tp.PrintfLine("502 unknown")
-		}
-	}
-}
-
-func (s *smtpServer) last(t *testing.T) received {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.sessions) == 0 {
-		t.Fatal("the server saw no complete session")
-	}
-	return s.sessions[len(s.sessions)-1]
-}
 
 const (
 	persianSubject = "گزارش فروش ماه مهر ۱۴۰۴ — پیگیری مشتریان «رابین» و یادداشت‌های تیم فروش"
@@ -261,11 +102,11 @@ func decode(t *testing.T, raw []byte) decoded {
 }
 
 func TestSendDeliversPersianMessageIntact(t *testing.T) {
-	serverTLS, clientTLS := selfSigned(t)
+	serverTLS, clientTLS := smtptest.SelfSigned(t)
 	for _, security := range []string{StartTLS, TLS} {
 		t.Run(security, func(t *testing.T) {
-			srv := &smtpServer{tls: serverTLS, implicit: security == TLS, user: "crm@alpha.test", pass: "pässword ۱۲۳"}
-			port := startServer(t, srv)
+			srv := &smtptest.Server{TLS: serverTLS, Implicit: security == TLS, User: "crm@alpha.test", Pass: "pässword ۱۲۳"}
+			port := smtptest.Start(t, srv)
 			s := New(Config{Host: "127.0.0.1", Port: port, Username: "crm@alpha.test", Password: "pässword ۱۲۳",
 				From: "شرکت آلفا <crm@alpha.test>", Security: security, TLS: clientTLS})
 			id, err := s.Send(context.Background(), mail.Message{To: []string{"مشتری <customer@example.com>", "b@example.org"},
@@ -273,14 +114,14 @@ func TestSendDeliversPersianMessageIntact(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := srv.last(t)
-			if !got.tls || got.authUser != "crm@alpha.test" || got.from != "crm@alpha.test" || strings.Join(got.rcpt, ",") != "customer@example.com,b@example.org" {
+			got := srv.Last(t)
+			if !got.TLS || got.AuthUser != "crm@alpha.test" || got.From != "crm@alpha.test" || strings.Join(got.Rcpt, ",") != "customer@example.com,b@example.org" {
 				t.Fatalf("session %+v", got)
 			}
-			if !strings.Contains(string(got.data), "Message-ID: <"+id+">") {
+			if !strings.Contains(string(got.Data), "Message-ID: <"+id+">") {
 				t.Errorf("message id %s not in the message", id)
 			}
-			d := decode(t, got.data)
+			d := decode(t, got.Data)
 			if d.subject != persianSubject {
 				t.Errorf("subject %q", d.subject)
 			}
@@ -337,11 +178,11 @@ func TestBuildRefusesHeaderInjection(t *testing.T) {
 }
 
 func TestCheckReportsEachFailure(t *testing.T) {
-	serverTLS, clientTLS := selfSigned(t)
-	good := &smtpServer{tls: serverTLS, user: "u", pass: "p"}
-	port := startServer(t, good)
-	plain := &smtpServer{tls: serverTLS, noTLS: true, user: "u", pass: "p"}
-	plainPort := startServer(t, plain)
+	serverTLS, clientTLS := smtptest.SelfSigned(t)
+	good := &smtptest.Server{TLS: serverTLS, User: "u", Pass: "p"}
+	port := smtptest.Start(t, good)
+	plain := &smtptest.Server{TLS: serverTLS, NoTLS: true, User: "u", Pass: "p"}
+	plainPort := smtptest.Start(t, plain)
 	closed, _ := net.Listen("tcp", "127.0.0.1:0")
 	closedPort := closed.Addr().(*net.TCPAddr).Port
 	closed.Close()
@@ -379,14 +220,12 @@ func TestCheckReportsEachFailure(t *testing.T) {
 			}
 		})
 	}
-	good.mu.Lock()
-	defer good.mu.Unlock()
 	authenticated := false
-	for _, s := range good.sessions {
-		if s.data != nil || s.from != "" || len(s.rcpt) > 0 {
+	for _, s := range good.Sessions() {
+		if s.Data != nil || s.From != "" || len(s.Rcpt) > 0 {
 			t.Errorf("a check sent something: %+v", s)
 		}
-		authenticated = authenticated || s.authUser == "u"
+		authenticated = authenticated || s.AuthUser == "u"
 	}
 	if !authenticated {
 		t.Error("no check authenticated")
