@@ -40,6 +40,7 @@ type Function struct {
 	Kind      string   // HTTP (default), WebSocket or Scheduled
 	Schedule  string   // EventBridge schedule expression of a Scheduled function
 	Events    []string // detail types a Consumer function receives
+	Source    string   // a Consumer's event source: "" is Payvand's bus; an AWS one ("aws.ses") is the default bus
 	Prefixes  []string // every path starting with one of these is routed here
 	MemoryMB  int
 	TimeoutS  int
@@ -206,6 +207,27 @@ var eventFunctions = []Function{
 		Resources: []string{TenantTables, TenantStreams, Bus},
 	},
 	{
+		Name: "outboxsweep",
+		Kind: Scheduled,
+		// Republishes outbox records the stream relay missed (older than
+		// ten minutes) and dead-letters those the bus keeps refusing.
+		Schedule:  "rate(5 minutes)",
+		MemoryMB:  256,
+		TimeoutS:  240, // below the schedule's period: two sweeps never overlap for long
+		Resources: []string{ControlTable, TenantTables, Bus},
+	},
+	{
+		Name: "sesfeedback",
+		Kind: Consumer,
+		// SES bounces and complaints (the stack's configuration set sends
+		// them to the default bus) join the tenant's suppression list.
+		Source:    "aws.ses",
+		Events:    []string{"Email Bounced", "Email Complained"},
+		MemoryMB:  128,
+		TimeoutS:  30,
+		Resources: []string{ControlTable, TenantTables},
+	},
+	{
 		Name: "notifier",
 		Kind: Consumer,
 		// Notifications, their e-mail and real-time delivery.
@@ -299,10 +321,10 @@ var Env = map[string][]string{
 	JWTSecret:     {"PAYVAND_JWT_SECRET_ID"},
 	Documents:     {"PAYVAND_BUCKET"},
 	Bus:           {"PAYVAND_EVENT_BUS"},
-	Email:         {"PAYVAND_SES_IDENTITY", "PAYVAND_MAIL_FROM"},
+	Email:         {"PAYVAND_SES_IDENTITY", "PAYVAND_MAIL_FROM", "PAYVAND_SES_CONFIGURATION_SET"},
 	SMS:           nil,
 	Connections:   {"PAYVAND_WS_ENDPOINT"},
-	StreamWiring:  {"PAYVAND_RELAY_FUNCTION"},
+	StreamWiring:  {"PAYVAND_RELAY_FUNCTION", "PAYVAND_RELAY_FAILURE_QUEUE_ARN"},
 	TenantStreams: {"PAYVAND_TABLE_PREFIX"},
 }
 
