@@ -5,11 +5,13 @@ import (
 	"os"
 
 	"payvand.dev/functions/api/documentsapi"
+	"payvand.dev/functions/app"
 	"payvand.dev/functions/lambda"
+	"payvand.dev/shared/mail/sesmail"
 )
 
 func main() {
-	if err := lambda.Start("documents", documentsapi.Mount()); err != nil {
+	if err := lambda.StartWith(app.Platform{AWS: app.LambdaAWS, Blob: app.LambdaBlob, Mail: sesmail.New}, "documents", documentsapi.Mount()); err != nil {
 		os.Exit(1)
 	}
 }

@@ -5,11 +5,13 @@ import (
 	"os"
 
 	"payvand.dev/functions/api/feedbackapi"
+	"payvand.dev/functions/app"
 	"payvand.dev/functions/lambda"
+	"payvand.dev/shared/mail/sesmail"
 )
 
 func main() {
-	if err := lambda.Start("feedback", feedbackapi.Mount()); err != nil {
+	if err := lambda.StartWith(app.Platform{AWS: app.LambdaAWS, Mail: sesmail.New}, "feedback", feedbackapi.Mount()); err != nil {
 		os.Exit(1)
 	}
 }
