@@ -156,7 +156,7 @@ func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rcpts, err := Recipients(m.To)
+	rcpts, err := Recipients(append(append([]string(nil), m.To...), m.Cc...))
 	if err != nil {
 		return "", err
 	}

@@ -29,7 +29,9 @@ const (
 // decoded is a received message read back the way a mail client does.
 type decoded struct {
 	subject, from, text, html string
-	to                        []string
+	to, cc                    []string
+	header                    netmail.Header
+	files                     map[string][]byte // attachments by file name
 }
 
 func decode(t *testing.T, raw []byte) decoded {
@@ -58,9 +60,39 @@ func decode(t *testing.T, raw []byte) decoded {
 	for _, a := range to {
 		d.to = append(d.to, a.Address)
 	}
-	read := func(h textproto.MIMEHeader, body io.Reader) {
+	cc, _ := m.Header.AddressList("Cc")
+	for _, a := range cc {
+		d.cc = append(d.cc, a.Address)
+	}
+	d.header, d.files = m.Header, map[string][]byte{}
+	var read func(h textproto.MIMEHeader, body io.Reader)
+	read = func(h textproto.MIMEHeader, body io.Reader) {
 		ct, params, err := mime.ParseMediaType(h.Get("Content-Type"))
-		if err != nil || params["charset"] != "UTF-8" {
+		if err != nil {
+			t.Fatalf("content type %q", h.Get("Content-Type"))
+		}
+		if strings.HasPrefix(ct, "multipart/") {
+			mr := multipart.NewReader(body, params["boundary"])
+			for {
+				p, err := mr.NextRawPart() // NextPart would decode quoted-printable itself
+				if err == io.EOF {
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				read(p.Header, p)
+			}
+		}
+		if disp, dp, _ := mime.ParseMediaType(h.Get("Content-Disposition")); disp == "attachment" {
+			b, err := io.ReadAll(base64.NewDecoder(base64.StdEncoding, body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.files[dp["filename"]] = b
+			return
+		}
+		if params["charset"] != "UTF-8" {
 			t.Fatalf("content type %q", h.Get("Content-Type"))
 		}
 		switch h.Get("Content-Transfer-Encoding") {
@@ -82,22 +114,7 @@ func decode(t *testing.T, raw []byte) decoded {
 			d.text = s
 		}
 	}
-	ct, params, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if ct != "multipart/alternative" {
-		read(textproto.MIMEHeader(m.Header), m.Body)
-		return d
-	}
-	mr := multipart.NewReader(m.Body, params["boundary"])
-	for {
-		p, err := mr.NextRawPart() // NextPart would decode quoted-printable itself
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		read(p.Header, p)
-	}
+	read(textproto.MIMEHeader(m.Header), m.Body)
 	return d
 }
 
@@ -164,6 +181,34 @@ func TestBuildChoosesTheBodyEncoding(t *testing.T) {
 	}
 }
 
+func TestCcHeadersAndAttachments(t *testing.T) {
+	serverTLS, clientTLS := smtptest.SelfSigned(t)
+	srv := &smtptest.Server{TLS: serverTLS, User: "u", Pass: "p"}
+	port := smtptest.Start(t, srv)
+	pdf := []byte("%PDF-1.7 \x00\x01\x02 فاکتور")
+	m := mail.Message{To: []string{"a@example.com"}, Cc: []string{"مدیر فروش <manager@example.com>"}, Subject: persianSubject, Text: persianText, HTML: persianHTML,
+		Headers:     map[string]string{"list-unsubscribe": "<https://app.test/u/1>", "Subject": "override", "X-Note": "یادداشت", "Bad Name": "x"},
+		Attachments: []mail.Attachment{mail.Attach("فاکتور ۱۴۰۴.pdf", "application/pdf", pdf)}}
+	if _, err := New(Config{Host: "127.0.0.1", Port: port, Username: "u", Password: "p", From: "crm@alpha.test", TLS: clientTLS}).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.Last(t)
+	if strings.Join(got.Rcpt, ",") != "a@example.com,manager@example.com" {
+		t.Errorf("recipients %v", got.Rcpt)
+	}
+	d := decode(t, got.Data)
+	if d.subject != persianSubject || d.text != persianText || d.html != persianHTML || strings.Join(d.cc, ",") != "manager@example.com" {
+		t.Errorf("decoded %+v", d)
+	}
+	if string(d.files["فاکتور ۱۴۰۴.pdf"]) != string(pdf) {
+		t.Errorf("attachments %q", d.files)
+	}
+	note, _ := new(mime.WordDecoder).DecodeHeader(d.header.Get("X-Note"))
+	if d.header.Get("List-Unsubscribe") != "<https://app.test/u/1>" || note != "یادداشت" || len(d.header["Subject"]) != 1 || d.header.Get("Bad Name") != "" {
+		t.Errorf("header %v", d.header)
+	}
+}
+
 func TestBuildRefusesHeaderInjection(t *testing.T) {
 	raw, err := Build("crm@alpha.test", mail.Message{To: []string{"x@example.com"}, Subject: "hi\r\nBcc: victim@example.com", Text: "x"}, "id@a", time.Now())
 	if err != nil {
@@ -171,6 +216,10 @@ func TestBuildRefusesHeaderInjection(t *testing.T) {
 	}
 	if strings.Contains(string(raw), "\r\nBcc:") {
 		t.Fatalf("a subject added a header:\n%s", raw)
+	}
+	raw, err = Build("crm@alpha.test", mail.Message{To: []string{"x@example.com"}, Text: "x", Headers: map[string]string{"X-Tag": "a\r\nBcc: victim@example.com"}}, "id@a", time.Now())
+	if err != nil || strings.Contains(string(raw), "\r\nBcc:") {
+		t.Fatalf("a header value added a header (%v):\n%s", err, raw)
 	}
 	if _, err := Build("crm@alpha.test", mail.Message{To: []string{"x@example.com\r\nBcc: v@example.com"}, Text: "x"}, "id@a", time.Now()); err == nil {
 		t.Fatal("a recipient with a line break was accepted")
