@@ -5,9 +5,13 @@
 // loopback, private, link-local or otherwise internal addresses are
 // refused unless AllowPrivate (the local runner's default), checked when
 // the endpoint is saved and again when each connection is dialled, so a
-// name that later resolves inside cannot be used. A failed delivery
-// returns an error: the relay (or EventBridge) delivers the event again,
-// and endpoints that already took it are skipped.
+// name that later resolves inside cannot be used.
+//
+// A failed delivery is not the bus's business: it becomes a retry item of
+// the tenant table that a sweeper attempts again with exponential backoff
+// for 24 hours (retry.go), every attempt is kept in the endpoint's
+// delivery log (log.go), and an endpoint that has failed every attempt
+// for five days, or answered 410 Gone, is disabled (deliver.go).
 package webhooks
 
 import (
@@ -19,17 +23,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
-	"slices"
-	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/ids"
@@ -47,6 +51,21 @@ type Endpoint struct {
 	Secret      string    `json:"-"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// Delivery state, kept as attributes of their own beside the endpoint
+	// JSON so that deliveries change them in place (see stateOf).
+	ConsecutiveFailures int        `json:"consecutive_failures" doc:"failed attempts since the last success"`
+	FailingSince        *time.Time `json:"failing_since,omitempty" doc:"first failed attempt since the last success"`
+	DisabledReason      string     `json:"disabled_reason,omitempty" doc:"why deliveries disabled the endpoint"`
+	DisabledAt          *time.Time `json:"disabled_at,omitempty"`
+}
+
+// SetActive turns the endpoint on or off. Turning a disabled endpoint
+// back on forgets its failures: it gets a fresh five days.
+func (e *Endpoint) SetActive(active bool) {
+	if active && !e.Active {
+		e.ConsecutiveFailures, e.FailingSince, e.DisabledReason, e.DisabledAt = 0, nil, "", nil
+	}
+	e.Active = active
 }
 
 func key(id string) store.Key { return store.Key{PK: "WEBHOOK#" + id, SK: "#WEBHOOK"} }
@@ -108,11 +127,28 @@ func invalid(field, msg string) error {
 
 func notFound() error { return crm.Errorf(crm.ENOTFOUND, "webhook not found") }
 
+// Attributes of the delivery state on the endpoint item.
+const (
+	attrActive         = "active"
+	attrFailures       = "failures"
+	attrFailingSince   = "failing_since"
+	attrDisabledAt     = "disabled_at"
+	attrDisabledReason = "disabled_reason"
+)
+
 func toItem(e *Endpoint) store.Item {
 	it := store.KeyItem(key(e.ID))
 	b, _ := json.Marshal(e)
 	it["endpoint"], it["secret"] = store.AV(string(b)), store.AV(e.Secret)
 	it["GSI1PK"], it["GSI1SK"] = store.AV(listPK), store.AV(e.ID)
+	it[attrActive], it[attrFailures] = store.AV(e.Active), store.AV(e.ConsecutiveFailures)
+	if e.FailingSince != nil {
+		it[attrFailingSince] = store.AV(e.FailingSince.UTC().Format(time.RFC3339Nano))
+	}
+	if e.DisabledAt != nil {
+		it[attrDisabledAt] = store.AV(e.DisabledAt.UTC().Format(time.RFC3339Nano))
+		it[attrDisabledReason] = store.AV(e.DisabledReason)
+	}
 	return it
 }
 
@@ -122,7 +158,22 @@ func fromItem(it store.Item) (*Endpoint, error) {
 		return nil, err
 	}
 	e.Secret = store.Str(it, "secret")
+	// Items written before the delivery state had only the JSON.
+	if a, ok := it[attrActive].(*types.AttributeValueMemberBOOL); ok {
+		e.Active = a.Value
+		e.ConsecutiveFailures = int(store.Int(it, attrFailures))
+		e.FailingSince, e.DisabledAt = timeAttr(it, attrFailingSince), timeAttr(it, attrDisabledAt)
+		e.DisabledReason = store.Str(it, attrDisabledReason)
+	}
 	return &e, nil
+}
+
+func timeAttr(it store.Item, attr string) *time.Time {
+	t, err := time.Parse(time.RFC3339Nano, store.Str(it, attr))
+	if err != nil {
+		return nil
+	}
+	return &t
 }
 
 // Save creates (ID empty) or replaces an endpoint, with webhook.* events.
@@ -185,97 +236,57 @@ func Delete(ctx context.Context, t store.Table, id string) error {
 	return err
 }
 
-// Deliverer posts events to endpoints.
+// Deliverer posts events to endpoints, records each attempt and
+// schedules the retries of those that failed.
 type Deliverer struct {
 	AllowPrivate bool
 	Client       *http.Client // nil: one that refuses internal addresses at dial time
+	// Now is the clock of schedules, signatures and the log (nil: time.Now).
+	Now func() time.Time
+	// Jitter spreads a retry delay (nil: ±10 %, so endpoints that failed
+	// together are not retried together).
+	Jitter func(time.Duration) time.Duration
+	// Scheduled, when set, hears when each retry it schedules is due (the
+	// local runner's sweeper wakes for it).
+	Scheduled func(due time.Time)
+
+	once sync.Once
+}
+
+func (d *Deliverer) now() time.Time {
+	if d.Now != nil {
+		return d.Now().UTC()
+	}
+	return time.Now().UTC()
 }
 
 func (d *Deliverer) client() *http.Client {
-	if d.Client != nil {
-		return d.Client
-	}
-	dialer := &net.Dialer{Timeout: 5 * time.Second}
-	if !d.AllowPrivate {
-		dialer.Control = func(_, address string, _ syscall.RawConn) error {
-			host, _, _ := net.SplitHostPort(address)
-			if a, err := netip.ParseAddr(host); err == nil && Internal(a) {
-				return errors.New("webhooks: refused an internal address")
-			}
-			return nil
+	d.once.Do(func() {
+		if d.Client != nil {
+			return
 		}
-	}
-	d.Client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: dialer.DialContext, Proxy: nil},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		dialer := &net.Dialer{Timeout: 5 * time.Second}
+		if !d.AllowPrivate {
+			dialer.Control = func(_, address string, _ syscall.RawConn) error {
+				host, _, _ := net.SplitHostPort(address)
+				if a, err := netip.ParseAddr(host); err == nil && Internal(a) {
+					return errors.New("webhooks: refused an internal address")
+				}
+				return nil
+			}
+		}
+		d.Client = &http.Client{Timeout: Timeout, Transport: &http.Transport{DialContext: dialer.DialContext, Proxy: nil},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	})
 	return d.Client
 }
 
+// Timeout bounds one delivery: an endpoint that has not answered by then
+// failed this attempt.
+const Timeout = 10 * time.Second
+
 // Consumer names a delivery marker: one per endpoint.
 func Consumer(endpointID string) string { return "webhook#" + endpointID }
-
-// Handle delivers one event to every active endpoint that wants it and
-// has not taken it yet; it fails when one delivery failed (the event
-// comes again and only that endpoint is tried).
-func (d *Deliverer) Handle(ctx context.Context, t store.Table, ev outbox.Event) error {
-	// Webhook changes, and notifications (one user's, with their address),
-	// are not the organization's business events.
-	if strings.HasPrefix(ev.Type, "webhook.") || strings.HasPrefix(ev.Type, "notification.") || strings.HasPrefix(ev.Type, "ws.") {
-		return nil
-	}
-	eps, err := List(ctx, t)
-	if err != nil {
-		return err
-	}
-	body, _ := json.Marshal(map[string]any{"type": ev.Type, "timestamp": ev.OccurredAt, "data": ev})
-	var errs error
-	for _, e := range eps {
-		if !e.Active || !(slices.Contains(e.Events, "*") || slices.Contains(e.Events, ev.Type)) {
-			continue
-		}
-		if done, err := outbox.Processed(ctx, t, Consumer(e.ID), ev.ID); err != nil || done {
-			errs = errors.Join(errs, err)
-			continue
-		}
-		if err := d.post(ctx, e, ev.ID, body); err != nil {
-			errs = errors.Join(errs, fmt.Errorf("webhook %s: %w", e.ID, err))
-			continue
-		}
-		if err := t.TransactWrite(ctx, outbox.ProcessedOp(Consumer(e.ID), ev.ID)); err != nil && !outbox.Duplicate(err) {
-			errs = errors.Join(errs, err)
-		}
-	}
-	return errs
-}
-
-func (d *Deliverer) post(ctx context.Context, e *Endpoint, id string, body []byte) error {
-	if err := Check(ctx, e.URL, d.AllowPrivate); err != nil {
-		return err
-	}
-	ts := time.Now().Unix()
-	sig, err := Sign(e.Secret, id, ts, body)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, strings.NewReader(string(body)))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Payvand-Webhooks/1")
-	req.Header.Set("webhook-id", id)
-	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("webhook-signature", sig)
-	resp, err := d.client().Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("answered %d", resp.StatusCode)
-	}
-	return nil
-}
 
 // AllowPrivate reports PAYVAND_WEBHOOK_ALLOW_PRIVATE: true by default
 // outside Lambda (a developer's receiver on their machine), false in a

@@ -11,12 +11,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"payvand.dev/shared/ids"
 	"payvand.dev/shared/outbox"
-	"payvand.dev/shared/store"
 	"payvand.dev/shared/store/embedded"
 	"payvand.dev/shared/webhooks"
 )
@@ -77,17 +77,33 @@ func TestDeliveriesAreSignedRetriedAndOnceEach(t *testing.T) {
 		t.Fatal(a.Secret)
 	}
 	ev := outbox.Event{ID: ids.New(), Type: "task.created", Tenant: "acme", OccurredAt: time.Now(), Data: json.RawMessage(`{"task":{"id":"t1"}}`)}
-	d := &webhooks.Deliverer{AllowPrivate: true}
-	if err := d.Handle(ctx, tb, ev); err == nil {
-		t.Fatal("a failed delivery was not reported (it would not be retried)")
+	clk := &clock{}
+	d := &webhooks.Deliverer{AllowPrivate: true, Now: clk.now}
+	// The failed delivery is the Deliverer's to retry, not the bus's.
+	if err := d.Handle(ctx, tb, ev); err != nil {
+		t.Fatal(err)
 	}
-	// Redelivered (the relay's retry): only the endpoint that failed posts.
+	// Redelivered by the bus: the endpoint that took it and the one with
+	// a retry pending are both skipped.
+	if err := d.Handle(ctx, tb, ev); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d.Sweep(ctx, tb); err != nil || n != 0 {
+		t.Fatalf("swept %d before the retry was due: %v", n, err)
+	}
+	clk.advance(time.Minute)
+	if n, err := d.Sweep(ctx, tb); err != nil || n != 1 {
+		t.Fatalf("swept %d: %v", n, err)
+	}
 	for range 2 {
 		if err := d.Handle(ctx, tb, ev); err != nil {
 			t.Fatal(err)
 		}
+		if n, err := d.Sweep(ctx, tb); err != nil || n != 0 {
+			t.Fatalf("swept %d after the retry succeeded: %v", n, err)
+		}
 	}
-	if len(ok.got) != 1 || len(flaky.got) != 1 || ok.got[0] != ev.ID {
+	if len(ok.got) != 1 || len(flaky.got) != 1 || ok.got[0] != ev.ID || flaky.got[0] != ev.ID {
 		t.Fatalf("deliveries: ok %v, flaky %v", ok.got, flaky.got)
 	}
 	// Internal targets are refused when private addresses are not allowed,
@@ -102,8 +118,12 @@ func TestDeliveriesAreSignedRetriedAndOnceEach(t *testing.T) {
 	}
 	strict := &webhooks.Deliverer{}
 	ev2 := outbox.Event{ID: ids.New(), Type: "task.created", Tenant: "acme", OccurredAt: time.Now(), Data: json.RawMessage(`{}`)}
-	if err := strict.Handle(ctx, tb, ev2); err == nil || len(ok.got) != 1 {
+	if err := strict.Handle(ctx, tb, ev2); err != nil || len(ok.got) != 1 {
 		t.Fatalf("delivered to loopback without leave: %v", err)
+	}
+	log, _, _, err := webhooks.Deliveries(ctx, tb, a.ID, webhooks.LogFilter{EventID: ev2.ID})
+	if err != nil || len(log) != 1 || !strings.HasPrefix(log[0].Error, "refused") || log[0].Status != webhooks.Retrying {
+		t.Fatalf("the refused delivery's log: %+v %v", log, err)
 	}
 	if err := webhooks.Delete(ctx, tb, other.ID); err != nil {
 		t.Fatal(err)
@@ -111,5 +131,10 @@ func TestDeliveriesAreSignedRetriedAndOnceEach(t *testing.T) {
 	if l, _ := webhooks.List(ctx, tb); len(l) != 2 {
 		t.Fatalf("%d endpoints after delete", len(l))
 	}
-	_ = store.Key{}
 }
+
+// clock is a test clock that real time also moves.
+type clock struct{ off atomic.Int64 }
+
+func (c *clock) now() time.Time           { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *clock) advance(by time.Duration) { c.off.Add(int64(by)) }
