@@ -79,8 +79,10 @@ func TestFeedbackForNoKnownTenantSucceedsAndChangesNothing(t *testing.T) {
 		cases := map[string]func(d map[string]any){
 			"unknown tenant": func(d map[string]any) { d["mail"].(map[string]any)["tags"].(map[string]any)["tenant"] = []any{"ghost"} },
 			"no tenant tag":  func(d map[string]any) { delete(d["mail"].(map[string]any)["tags"].(map[string]any), "tenant") },
-			"invalid key":    func(d map[string]any) { d["mail"].(map[string]any)["tags"].(map[string]any)["tenant"] = []any{"../alpha"} },
-			"not feedback":   func(d map[string]any) { d["eventType"] = "Delivery" },
+			"invalid key": func(d map[string]any) {
+				d["mail"].(map[string]any)["tags"].(map[string]any)["tenant"] = []any{"../alpha"}
+			},
+			"not feedback": func(d map[string]any) { d["eventType"] = "Delivery" },
 		}
 		for name, edit := range cases {
 			if err := h.Handle(context.Background(), sample(t, "bounce-permanent", edit)); err != nil {

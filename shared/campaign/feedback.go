@@ -40,12 +40,12 @@ type Feedback struct {
 type sesEvent struct {
 	EventType string `json:"eventType"`
 	Bounce    *struct {
-		BounceType        string      `json:"bounceType"`
-		BounceSubType     string      `json:"bounceSubType"`
+		BounceType        string         `json:"bounceType"`
+		BounceSubType     string         `json:"bounceSubType"`
 		BouncedRecipients []sesRecipient `json:"bouncedRecipients"`
 	} `json:"bounce"`
 	Complaint *struct {
-		ComplaintFeedbackType string      `json:"complaintFeedbackType"`
+		ComplaintFeedbackType string         `json:"complaintFeedbackType"`
 		ComplainedRecipients  []sesRecipient `json:"complainedRecipients"`
 	} `json:"complaint"`
 	Mail struct {
