@@ -64,4 +64,12 @@ func (a *alarms) watch(st awscdk.Stack, p *Props, fns []*function, api *httpAPI,
 				awsdynamodb.Operation_BATCH_GET_ITEM, awsdynamodb.Operation_TRANSACT_WRITE_ITEMS},
 		}), 1)
 	a.add(st, "dlq-depth", "events failed delivery to a consumer", b.dlq.MetricApproximateNumberOfMessagesVisible(five), 1)
+	a.add(st, "relay-failures-depth", "a tenant table's stream mapping gave up on a batch the relay kept failing (the outbox sweep takes over)",
+		b.relayFailures.MetricApproximateNumberOfMessagesVisible(five), 1)
+	// OutboxDead is the dead-letter depth the outbox sweep reports in
+	// every run (embedded metric format): records the bus kept refusing.
+	a.add(st, "outbox-dead-depth", "outbox records dead-lettered (OUTBOX_DEAD): events the bus refused; requeue with relaybackfill -requeue-dead",
+		awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String("Payvand"), MetricName: jsii.String("OutboxDead"),
+			DimensionsMap: &map[string]*string{"Stage": jsii.String(p.Stage)}, Statistic: jsii.String("Maximum"),
+			Period: awscdk.Duration_Minutes(jsii.Number(15))}), 1)
 }

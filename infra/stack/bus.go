@@ -12,11 +12,17 @@ import (
 	"payvand.dev/functions/manifest"
 )
 
-// bus is the domain event bus, its archive, and the dead-letter queue of
-// every asynchronous Lambda target.
+// bus is the domain event bus, its archive, the dead-letter queue of
+// every asynchronous Lambda target, and the queue where the relay's
+// stream mappings put a batch they gave up on.
 type bus struct {
 	bus awsevents.EventBus
 	dlq awssqs.Queue
+	// relayFailures receives, from a tenant table's event source mapping,
+	// the description (shard, sequence numbers) of a batch the relay
+	// failed relay.RetryAttempts times; the shard then moves on and the
+	// outbox sweep republishes or dead-letters the records.
+	relayFailures awssqs.Queue
 }
 
 // EventSource is the source of every Payvand domain event.
@@ -36,7 +42,13 @@ func newBus(st awscdk.Stack, p *Props) *bus {
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
 	})
-	return &bus{bus: b, dlq: dlq}
+	failures := awssqs.NewQueue(st, jsii.String("RelayFailures"), &awssqs.QueueProps{
+		QueueName:       jsii.String(p.Name("relay-failures")),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	return &bus{bus: b, dlq: dlq, relayFailures: failures}
 }
 
 // Consumers routes detail types of the bus to functions: one rule per
@@ -45,6 +57,9 @@ type Consumers struct {
 	constructs.Construct
 	bus awsevents.IEventBus
 	dlq awssqs.IQueue
+	// Default is the account's default bus, where AWS services' events
+	// arrive (a consumer whose manifest Source is set); nil when none.
+	Default awsevents.IEventBus
 }
 
 // NewConsumers is the place consumer rules go.
@@ -54,10 +69,24 @@ func NewConsumers(scope constructs.Construct, id string, b awsevents.IEventBus, 
 
 // Add sends events of the detail types to fn.
 func (c *Consumers) Add(name string, detailTypes []string, fn awslambda.IFunction) awsevents.Rule {
+	return c.AddFrom(name, "", detailTypes, fn)
+}
+
+// AddFrom sends events of an AWS service's source (such as "aws.ses")
+// and detail types, which arrive on the default bus, to fn; an empty
+// source is Payvand's own events on its bus (Add).
+func (c *Consumers) AddFrom(name, source string, detailTypes []string, fn awslambda.IFunction) awsevents.Rule {
+	b := c.bus
+	if source == "" {
+		source = EventSource
+	} else {
+		must(c.Default != nil, "consumer %s of %s: no default bus", name, source)
+		b = c.Default
+	}
 	return awsevents.NewRule(c.Construct, id(name), &awsevents.RuleProps{
-		EventBus:     c.bus,
+		EventBus:     b,
 		Description:  jsii.String(name + " consumes " + joinComma(detailTypes)),
-		EventPattern: &awsevents.EventPattern{Source: jsii.Strings(EventSource), DetailType: jsii.Strings(detailTypes...)},
+		EventPattern: &awsevents.EventPattern{Source: jsii.Strings(source), DetailType: jsii.Strings(detailTypes...)},
 		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
 			DeadLetterQueue: c.dlq,
 			RetryAttempts:   jsii.Number(8),

@@ -20,7 +20,7 @@ type function struct {
 
 // newFunctions makes a Lambda per manifest function, with the environment
 // and the grants its resources ask for and nothing else.
-func newFunctions(st awscdk.Stack, p *Props, d *data, s *secrets, docs *documents, b *bus) []*function {
+func newFunctions(st awscdk.Stack, p *Props, d *data, s *secrets, docs *documents, b *bus, mf *mailFeedback) []*function {
 	var out []*function
 	for _, spec := range p.Functions {
 		logs := awslogs.NewLogGroup(st, id(spec.Name, "logs"), &awslogs.LogGroupProps{
@@ -45,7 +45,7 @@ func newFunctions(st awscdk.Stack, p *Props, d *data, s *secrets, docs *document
 			Tracing: awslambda.Tracing_DISABLED,
 		})
 		for _, r := range spec.Resources {
-			grant(st, p, fn, r, env, d, s, docs, b)
+			grant(st, p, fn, r, env, d, s, docs, b, mf)
 		}
 		for k, v := range env {
 			fn.AddEnvironment(jsii.String(k), v, nil)
@@ -57,7 +57,7 @@ func newFunctions(st awscdk.Stack, p *Props, d *data, s *secrets, docs *document
 
 // grant gives fn one manifest resource: its IAM permissions and the
 // environment variables that name it (manifest.Env).
-func grant(st awscdk.Stack, p *Props, fn awslambda.Function, resource string, env map[string]*string, d *data, s *secrets, docs *documents, b *bus) {
+func grant(st awscdk.Stack, p *Props, fn awslambda.Function, resource string, env map[string]*string, d *data, s *secrets, docs *documents, b *bus, mf *mailFeedback) {
 	switch resource {
 	case manifest.ControlTable:
 		d.control.GrantReadWriteData(fn)
@@ -79,13 +79,16 @@ func grant(st awscdk.Stack, p *Props, fn awslambda.Function, resource string, en
 		env["PAYVAND_EVENT_BUS"] = b.bus.EventBusName()
 	case manifest.Email:
 		identity := st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ses"), Resource: jsii.String("identity"), ResourceName: jsii.String(p.SESIdentity)})
+		// Every message goes with the configuration set (its bounces and
+		// complaints reach sesfeedback), which SES authorizes too.
 		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("SendMailFromIdentity"),
 			Actions:   jsii.Strings("ses:SendEmail", "ses:SendRawEmail"),
-			Resources: &[]*string{identity},
+			Resources: &[]*string{identity, mf.arn(st, p)},
 		}))
 		env["PAYVAND_SES_IDENTITY"] = jsii.String(p.SESIdentity)
 		env["PAYVAND_MAIL_FROM"] = jsii.String(p.MailFrom)
+		env["PAYVAND_SES_CONFIGURATION_SET"] = mf.set.ConfigurationSetName()
 	case manifest.SMS:
 		// SMS to a phone number has no resource ARN: AWS requires "*" here,
 		// the only such grant in the stack.
@@ -113,8 +116,11 @@ func grant(st awscdk.Stack, p *Props, fn awslambda.Function, resource string, en
 		}))
 		mappings := st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("lambda"), Resource: jsii.String("event-source-mapping"),
 			ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
+		// Update: Attach converges an existing mapping to the current
+		// retries and failure queue.
 		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid: jsii.String("RelayMappingsDelete"), Actions: jsii.Strings("lambda:DeleteEventSourceMapping", "lambda:GetEventSourceMapping"),
+			Sid: jsii.String("RelayMappingsDelete"), Actions: jsii.Strings("lambda:DeleteEventSourceMapping", "lambda:GetEventSourceMapping",
+				"lambda:UpdateEventSourceMapping"),
 			Resources: &[]*string{mappings}, Conditions: onRelay,
 		}))
 		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -122,6 +128,7 @@ func grant(st awscdk.Stack, p *Props, fn awslambda.Function, resource string, en
 			Resources: &d.tables,
 		}))
 		env["PAYVAND_RELAY_FUNCTION"] = jsii.String(p.Name("relay"))
+		env["PAYVAND_RELAY_FAILURE_QUEUE_ARN"] = b.relayFailures.QueueArn()
 	case manifest.TenantStreams:
 		streams := st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("dynamodb"), Resource: jsii.String("table"),
 			ResourceName: jsii.String(p.TenantTablePrefix() + "*/stream/*")})
@@ -133,6 +140,9 @@ func grant(st awscdk.Stack, p *Props, fn awslambda.Function, resource string, en
 		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid: jsii.String("ListStreams"), Actions: jsii.Strings("dynamodb:ListStreams"), Resources: jsii.Strings("*"),
 		}))
+		// The mapping's on-failure destination is sent to with the
+		// function's own role.
+		b.relayFailures.GrantSendMessages(fn)
 		env["PAYVAND_TABLE_PREFIX"] = jsii.String(p.TenantTablePrefix())
 	default:
 		must(false, "manifest resource %q has no grant in the stack", resource)

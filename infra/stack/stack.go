@@ -58,15 +58,17 @@ func New(scope constructs.Construct, id string, props *Props) awscdk.Stack {
 	secrets := newSecrets(st, props)
 	docs := newDocuments(st, props)
 	bus := newBus(st, props)
+	feedback := newMailFeedback(st, props)
 	alarms := newAlarms(st, props)
-	fns := newFunctions(st, props, data, secrets, docs, bus)
+	fns := newFunctions(st, props, data, secrets, docs, bus, feedback)
 	api := newHTTPAPI(st, props, fns)
 	ws := newWebSocketAPI(st, props, fns)
 	newSchedules(st, props, fns, bus)
 	consumers := NewConsumers(st, "Consumers", bus.bus, bus.dlq)
+	consumers.Default = feedback.defaultBus
 	for _, f := range fns {
 		if f.spec.Kind == manifest.Consumer {
-			consumers.Add(f.spec.Name, f.spec.Events, f.fn)
+			consumers.AddFrom(f.spec.Name, f.spec.Source, f.spec.Events, f.fn)
 		}
 	}
 	alarms.watch(st, props, fns, api, data, bus)

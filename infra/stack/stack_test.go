@@ -249,9 +249,9 @@ func TestOneInvokePermissionPerFunction(t *testing.T) {
 
 func TestAlarmsAndOperations(t *testing.T) {
 	tpl, doc := synth(t, "dev")
-	want := 2*len(manifest.Functions) + 3
+	want := 2*len(manifest.Functions) + 5
 	if n := len(resources(doc, "AWS::CloudWatch::Alarm")); n != want {
-		t.Errorf("%d alarms, want %d (errors and throttles per function, API 5xx rate, control throttles, DLQ depth)", n, want)
+		t.Errorf("%d alarms, want %d (errors and throttles per function, API 5xx rate, control throttles, DLQ depth, relay failures depth, outbox dead-letter depth)", n, want)
 	}
 	for id, r := range resources(doc, "AWS::CloudWatch::Alarm") {
 		if len(asList(props(r)["AlarmActions"])) == 0 {
@@ -379,4 +379,156 @@ func TestRealtimeMayPostToConnections(t *testing.T) {
 		}
 	}
 	t.Fatal("realtime has no execute-api:ManageConnections grant")
+}
+
+// logicalFn is the logical id of the function named payvand-dev-<name>.
+func logicalFn(t *testing.T, doc map[string]any, name string) string {
+	t.Helper()
+	for id, r := range resources(doc, "AWS::Lambda::Function") {
+		if props(r)["FunctionName"] == "payvand-dev-"+name {
+			return id
+		}
+	}
+	t.Fatalf("no function %s", name)
+	return ""
+}
+
+func envOf(t *testing.T, doc map[string]any, name string) map[string]any {
+	t.Helper()
+	r := doc["Resources"].(map[string]any)[logicalFn(t, doc, name)].(map[string]any)
+	vars, _ := props(r)["Environment"].(map[string]any)["Variables"].(map[string]any)
+	return vars
+}
+
+func asJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// A poison record never blocks its shard: the mappings provisioning makes
+// send a batch they gave up on to a queue of the stack (its ARN reaches
+// every function that attaches mappings, and the relay may send to it),
+// an outbox sweep runs on a schedule, and both the queue and the sweep's
+// dead letters are alarmed on.
+func TestTheRelayLosesNothing(t *testing.T) {
+	tpl, doc := synth(t, "dev")
+	var queue string
+	for id, r := range resources(doc, "AWS::SQS::Queue") {
+		if props(r)["QueueName"] == "payvand-dev-relay-failures" {
+			queue = id
+			if props(r)["MessageRetentionPeriod"] != float64(1209600) || props(r)["SqsManagedSseEnabled"] != true {
+				t.Errorf("relay failures queue %v", props(r))
+			}
+		}
+	}
+	if queue == "" {
+		t.Fatal("no relay failures queue")
+	}
+	for _, f := range manifest.Functions {
+		if !slices.Contains(f.Resources, manifest.StreamWiring) {
+			continue
+		}
+		if v := asJSON(envOf(t, doc, f.Name)["PAYVAND_RELAY_FAILURE_QUEUE_ARN"]); !strings.Contains(v, queue) || !strings.Contains(v, "Arn") {
+			t.Errorf("%s: PAYVAND_RELAY_FAILURE_QUEUE_ARN = %s, want the queue's ARN", f.Name, v)
+		}
+		updates := false
+		for _, st := range statements(doc, id(f.Name)) {
+			if st["Sid"] == "RelayMappingsDelete" && slices.Contains(asList(st["Action"]), "lambda:UpdateEventSourceMapping") && st["Condition"] != nil {
+				updates = true
+			}
+		}
+		if !updates {
+			t.Errorf("%s cannot bring an existing relay mapping up to date", f.Name)
+		}
+	}
+	sends := false
+	for _, st := range statements(doc, "RelayFn") {
+		if slices.Contains(asList(st["Action"]), "sqs:SendMessage") && strings.Contains(asJSON(st["Resource"]), queue) {
+			sends = true
+		}
+	}
+	if !sends {
+		t.Error("the relay's role may not send to its on-failure queue (Lambda sends with it)")
+	}
+	sweep := logicalFn(t, doc, "outboxsweep")
+	check(t, "outbox sweep every five minutes", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{"ScheduleExpression": "rate(5 minutes)",
+			"Targets": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+				"Arn": map[string]any{"Fn::GetAtt": []any{sweep, "Arn"}}, "DeadLetterConfig": assertions.Match_ObjectLike(&map[string]any{})})})})
+	})
+	for _, v := range []string{"PAYVAND_CONTROL_TABLE", "PAYVAND_TABLE_PREFIX", "PAYVAND_EVENT_BUS"} {
+		if envOf(t, doc, "outboxsweep")[v] == nil {
+			t.Errorf("the sweep has no %s", v)
+		}
+	}
+	check(t, "alarm on the relay failures queue", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+			"MetricName": "ApproximateNumberOfMessagesVisible", "Threshold": 1,
+			"Dimensions": []any{map[string]any{"Name": "QueueName", "Value": map[string]any{"Fn::GetAtt": []any{queue, "QueueName"}}}},
+		})
+	})
+	check(t, "alarm on the outbox dead-letter depth", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+			"Namespace": "Payvand", "MetricName": "OutboxDead", "Statistic": "Maximum", "Threshold": 1,
+			"Dimensions":   []any{map[string]any{"Name": "Stage", "Value": "dev"}},
+			"AlarmActions": assertions.Match_AnyValue(),
+		})
+	})
+}
+
+// SES bounces and complaints reach the sesfeedback consumer: every
+// message is sent with the stage's configuration set, whose event
+// destination is the default bus, where a rule routes them.
+func TestSESFeedbackReachesItsConsumer(t *testing.T) {
+	tpl, doc := synth(t, "dev")
+	check(t, "configuration set", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SES::ConfigurationSet"), map[string]any{"Name": "payvand-dev"})
+	})
+	check(t, "bounces and complaints to the default bus", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SES::ConfigurationSetEventDestination"), map[string]any{
+			"EventDestination": assertions.Match_ObjectLike(&map[string]any{
+				"Enabled":                true,
+				"MatchingEventTypes":     []any{"bounce", "complaint"},
+				"EventBridgeDestination": map[string]any{"EventBusArn": assertions.Match_AnyValue()},
+			}),
+		})
+	})
+	for _, r := range resources(doc, "AWS::SES::ConfigurationSetEventDestination") {
+		if arn := asJSON(props(r)["EventDestination"].(map[string]any)["EventBridgeDestination"]); !strings.Contains(arn, ":event-bus/default") {
+			t.Errorf("SES sends its events to %s, not the default bus", arn)
+		}
+	}
+	feedback := logicalFn(t, doc, "sesfeedback")
+	found := false
+	for _, r := range resources(doc, "AWS::Events::Rule") {
+		pr := props(r)
+		if asJSON(pr["EventPattern"]) != `{"detail-type":["Email Bounced","Email Complained"],"source":["aws.ses"]}` {
+			continue
+		}
+		found = true
+		if pr["EventBusName"] != nil && pr["EventBusName"] != "default" {
+			t.Errorf("the SES rule is on bus %v, not the default bus", pr["EventBusName"])
+		}
+		if tg := asJSON(pr["Targets"]); !strings.Contains(tg, `"`+feedback+`"`) || !strings.Contains(tg, "DeadLetterConfig") {
+			t.Errorf("the SES rule targets %s", tg)
+		}
+	}
+	if !found {
+		t.Fatal("no rule routes SES bounces and complaints")
+	}
+	for _, f := range manifest.Functions {
+		if !slices.Contains(f.Resources, manifest.Email) {
+			continue
+		}
+		if v := asJSON(envOf(t, doc, f.Name)["PAYVAND_SES_CONFIGURATION_SET"]); v == "null" {
+			t.Errorf("%s sends mail without the configuration set", f.Name)
+		}
+		for _, st := range statements(doc, id(f.Name)) {
+			if st["Sid"] == "SendMailFromIdentity" && !strings.Contains(asJSON(st["Resource"]), ":configuration-set/payvand-dev") {
+				t.Errorf("%s may not send with the configuration set: %s", f.Name, asJSON(st["Resource"]))
+			}
+		}
+	}
+	for _, st := range statements(doc, "SesfeedbackFn") {
+		if strings.HasPrefix(fmt.Sprint(st["Sid"]), "SendMail") || st["Sid"] == "TenantTablesProvisioning" {
+			t.Errorf("sesfeedback holds %v", st["Sid"])
+		}
+	}
 }
