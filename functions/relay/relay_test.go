@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -134,5 +137,72 @@ func TestRelayPublishesRecordsReadFromTheTablesStream(t *testing.T) {
 	p, _ := tb.Query(ctx, store.Query{PK: outbox.Partition})
 	if len(p.Items) != 1 || store.Str(p.Items[0], "detail_type") != "task.deleted" {
 		t.Fatalf("outbox keeps %d records, want only the refused one", len(p.Items))
+	}
+}
+
+// A write can carry up to DynamoDB's 400 KB, EventBridge takes 256 KB:
+// the stream relay publishes such an event shrunk to its ids (with
+// data_truncated) and deletes its record, rather than failing it until
+// the mapping gives up. Read back through a rule that copies the bus to
+// an SQS queue.
+func TestRelayShrinksAnEventTooLargeForEventBridge(t *testing.T) {
+	cfg := moto.AWS(t)
+	ctx := context.Background()
+	db := dynamodb.New(cfg, nil)
+	table := "pvrelaybig-tenant-acme"
+	if err := db.CreateTable(ctx, table); err != nil {
+		t.Fatal(err)
+	}
+	arn, err := (&relay.Wiring{AWS: cfg, Function: "relay"}).StreamARN(ctx, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(service, target, ctype string, body, out any) {
+		t.Helper()
+		if err := awssign.Do(ctx, cfg, awssign.Request{Service: service, Host: service,
+			Headers: map[string]string{"Content-Type": ctype, "X-Amz-Target": target}, Body: body, Response: out}); err != nil {
+			t.Fatalf("%s: %v", target, err)
+		}
+	}
+	const js11, js10 = "application/x-amz-json-1.1", "application/x-amz-json-1.0"
+	call("events", "AWSEvents.CreateEventBus", js11, map[string]string{"Name": "pvrelaybig-bus"}, nil)
+	var q struct{ QueueUrl string }
+	call("sqs", "AmazonSQS.CreateQueue", js10, map[string]string{"QueueName": "pvrelaybig-events"}, &q)
+	call("events", "AWSEvents.PutRule", js11, map[string]string{"Name": "all", "EventBusName": "pvrelaybig-bus", "EventPattern": `{"source":["payvand"]}`}, nil)
+	call("events", "AWSEvents.PutTargets", js11, map[string]any{"Rule": "all", "EventBusName": "pvrelaybig-bus",
+		"Targets": []map[string]string{{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:123456789012:pvrelaybig-events"}}}, nil)
+
+	wctx := auth.WithPrincipal(ctx, &auth.Principal{Realm: auth.RealmTenant, Subject: "u1", TenantKey: "acme"})
+	body := strings.Repeat("z", 300*1024)
+	if err := db.Table(table).TransactWrite(wctx, outbox.Op(wctx, "document.updated", map[string]any{"id": "doc1", "customer_id": "c7", "body": body})); err != nil {
+		t.Fatal(err)
+	}
+	h := handler(cfg, "pvrelaybig-tenant-", "pvrelaybig-bus")
+	resp, err := h.Handle(ctx, streamEvent(t, ctx, dynamodbstreams.NewFromConfig(cfg), arn))
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("handle: %+v %v", resp, err)
+	}
+	var r struct{ Messages []struct{ Body string } }
+	call("sqs", "AmazonSQS.ReceiveMessage", js10, map[string]any{"QueueUrl": q.QueueUrl, "MaxNumberOfMessages": 10}, &r)
+	if len(r.Messages) != 1 {
+		t.Fatalf("%d events on the bus", len(r.Messages))
+	}
+	var got struct {
+		Detail struct {
+			Tenant string         `json:"tenant"`
+			Data   map[string]any `json:"data"`
+		} `json:"detail"`
+	}
+	json.Unmarshal([]byte(r.Messages[0].Body), &got)
+	d := got.Detail.Data
+	if got.Detail.Tenant != "acme" || d["data_truncated"] != true || d["id"] != "doc1" || d["customer_id"] != "c7" || d["body"] != nil {
+		keys := []string{}
+		for k, v := range d {
+			keys = append(keys, fmt.Sprintf("%s(%d bytes)", k, len(fmt.Sprint(v))))
+		}
+		t.Fatalf("the bus got tenant %q, data %v", got.Detail.Tenant, keys)
+	}
+	if p, _ := db.Table(table).Query(ctx, store.Query{PK: outbox.Partition}); len(p.Items) != 0 {
+		t.Fatal("the published record was not deleted")
 	}
 }
