@@ -266,6 +266,14 @@ var eventFunctions = []Function{
 		Resources: []string{ControlTable, TenantTables},
 	},
 	{
+		Name:      "webhookretry",
+		Kind:      Scheduled,
+		Schedule:  "rate(1 minute)", // webhook deliveries whose retry is due (docs/webhooks.md)
+		MemoryMB:  256,
+		TimeoutS:  120,
+		Resources: []string{ControlTable, TenantTables},
+	},
+	{
 		Name:      "email",
 		Prefixes:  []string{"/api/email", "/api/settings/email", "/api/Gmail"},
 		MemoryMB:  256,

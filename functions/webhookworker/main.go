@@ -1,8 +1,11 @@
 // Command webhookworker is the consumer Lambda that delivers events to
 // tenants' webhook endpoints (Standard Webhooks signatures, internal
-// addresses refused). A failed delivery fails the invocation, so
-// EventBridge retries it (8 times over 6 hours, then the dead-letter
-// queue); endpoints that already took the event are skipped.
+// addresses refused). A failed delivery is recorded as a retry of that
+// endpoint, which the scheduled webhookretry function attempts with
+// backoff for 24 hours, so the invocation still succeeds: one slow
+// endpoint never makes EventBridge redeliver to all. Only a store error
+// fails it; the redelivered event then skips the endpoints that took it
+// or have a retry pending.
 package main
 
 import (

@@ -1,0 +1,54 @@
+// Command webhookretry is the scheduled Lambda (every minute) that
+// attempts the webhook deliveries whose retry is due: one Query of the
+// due index per active tenant, each retry claimed before it is sent, so
+// overlapping runs never deliver one twice.
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"payvand.dev/functions/awsenv"
+	"payvand.dev/functions/boot"
+	"payvand.dev/shared/tenancy"
+	"payvand.dev/shared/webhooks"
+)
+
+func main() {
+	logger, cfg, err := boot.Start("webhookretry")
+	if err != nil {
+		os.Exit(1)
+	}
+	_, control, err := awsenv.ControlPlane(context.Background(), cfg)
+	if err != nil {
+		logger.Error("cannot start", "err", err)
+		os.Exit(1)
+	}
+	d := &webhooks.Deliverer{AllowPrivate: webhooks.AllowPrivate()}
+	lambda.Start(func(ctx context.Context) error {
+		n, err := Run(ctx, control, d)
+		logger.InfoContext(ctx, "webhook retries", "attempted", n, "err", err)
+		return err
+	})
+}
+
+// Run sweeps every active tenant's due retries.
+func Run(ctx context.Context, control *tenancy.ControlPlane, d *webhooks.Deliverer) (int, error) {
+	ts, err := control.AllTenants(ctx)
+	if err != nil {
+		return 0, err
+	}
+	total, errs := 0, error(nil)
+	for _, t := range ts {
+		if t.Status != tenancy.StatusActive {
+			continue
+		}
+		n, err := d.Sweep(ctx, control.TableFor(t.Key))
+		total += n
+		errs = errors.Join(errs, err)
+	}
+	return total, errs
+}
