@@ -1,33 +1,38 @@
 // Package campaign sends a tenant's e-mail: single messages, bulk
-// campaigns with progress, built-in templates with {{.Variable}}
-// placeholders, and a suppression list no message is sent to.
+// campaigns (scheduled or at once, with per-recipient status and
+// progress, resumable across invocations), built-in templates with
+// {{.Variable}} placeholders, one-click unsubscribe links, and a
+// suppression list no message is sent to.
 package campaign
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"html"
 	"net/mail"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	"payvand.dev/shared/crm"
-	"payvand.dev/shared/ids"
 	pmail "payvand.dev/shared/mail"
-	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/store"
 )
 
-// Template is a built-in message.
+// Template is a message with {{.variable}} placeholders, in Persian and
+// English: a built-in one, or one of the tenant's.
 type Template struct {
+	ID        string            `json:"id"`
 	Name      string            `json:"name"`
-	Subject   map[string]string `json:"subject"` // by language
-	Text      map[string]string `json:"-"`
-	HTML      map[string]string `json:"-"`
-	Variables []string          `json:"variables"`
+	Builtin   bool              `json:"builtin"`
+	Subject   map[string]string `json:"subject" doc:"by language: fa, en"`
+	Text      map[string]string `json:"text"`
+	HTML      map[string]string `json:"html"`
+	Variables []string          `json:"variables" doc:"the placeholders the template uses"`
+	UpdatedAt *time.Time        `json:"updated_at,omitempty"`
+
+	UpdatedAtJalali *string `json:"updated_at_jalali,omitempty"`
 }
 
 // Templates are the built-in templates.
@@ -44,6 +49,12 @@ var Templates = []Template{
 		Subject: map[string]string{"en": "Payment reminder", "fa": "یادآوری پرداخت"},
 		Text:    map[string]string{"en": "Hello {{.name}},\n\n{{.amount}} is due on {{.due_date}}.", "fa": "{{.name}} عزیز،\n\nمبلغ {{.amount}} در تاریخ {{.due_date}} سررسید می‌شود."},
 		HTML:    map[string]string{"en": "<p>Hello {{.name}},</p><p>{{.amount}} is due on {{.due_date}}.</p>", "fa": `<div dir="rtl"><p>{{.name}} عزیز،</p><p>مبلغ {{.amount}} در تاریخ {{.due_date}} سررسید می‌شود.</p></div>`}},
+}
+
+func init() {
+	for i := range Templates {
+		Templates[i].ID, Templates[i].Builtin = Templates[i].Name, true
+	}
 }
 
 var placeholder = regexp.MustCompile(`\{\{\s*\.?(\w+)\s*\}\}`)
@@ -176,148 +187,56 @@ func suppressed(ctx context.Context, t store.Table, emails []string) (map[string
 	return out, nil
 }
 
-// Recipient of a bulk message, with its own variables.
-type Recipient struct {
-	Email     string         `json:"email"`
-	Name      string         `json:"name,omitempty"`
-	Variables map[string]any `json:"variables,omitempty"`
+// Single is one message: to at most 50 addresses (and as many in cc).
+type Single struct {
+	To, Cc      []string
+	Content     Content
+	Attachments []pmail.Attachment
 }
 
-// Campaign is a bulk send and its progress.
-type Campaign struct {
-	ID         string      `json:"id"`
-	Status     string      `json:"status"` // queued | sending | completed
-	Subject    string      `json:"subject"`
-	Total      int         `json:"total"`
-	Sent       int         `json:"sent"`
-	Suppressed int         `json:"suppressed"`
-	Invalid    int         `json:"invalid"`
-	Failed     int         `json:"failed"`
-	CreatedBy  string      `json:"created_by"`
-	CreatedAt  time.Time   `json:"created_at"`
-	FinishedAt *time.Time  `json:"finished_at"`
-	Content    Content     `json:"-"`
-	Recipients []Recipient `json:"-"`
-}
-
-func campaignKey(id string) store.Key { return store.Key{PK: "CAMPAIGN#" + id, SK: "#CAMPAIGN"} }
-
-func save(ctx context.Context, t store.Table, c *Campaign, event bool) error {
-	b, _ := json.Marshal(c)
-	it := store.KeyItem(campaignKey(c.ID))
-	it["campaign"], it[store.TTL] = store.AV(string(b)), store.AV(c.CreatedAt.Add(90*24*time.Hour).Unix())
-	it["GSI1PK"], it["GSI1SK"] = store.AV("CAMPAIGNS"), store.AV(c.ID)
-	ops := []store.Op{store.PutOp(it)}
-	if event {
-		ops = append(ops, outbox.Op(ctx, "email.campaign_progress", map[string]any{"campaign_id": c.ID, "status": c.Status, "total": c.Total,
-			"sent": c.Sent, "suppressed": c.Suppressed, "invalid": c.Invalid, "failed": c.Failed}))
-	}
-	return t.TransactWrite(ctx, ops...)
-}
-
-// Get reads a campaign; ENOTFOUND.
-func Get(ctx context.Context, t store.Table, id string) (*Campaign, error) {
-	if !ids.Valid(id) {
-		return nil, crm.Errorf(crm.ENOTFOUND, "campaign not found")
-	}
-	it, err := store.GetOr(ctx, t, campaignKey(id), func() error { return crm.Errorf(crm.ENOTFOUND, "campaign not found") })
-	if err != nil {
-		return nil, err
-	}
-	var c Campaign
-	return &c, json.Unmarshal([]byte(store.Str(it, "campaign")), &c)
-}
-
-// MaxRecipients bounds one campaign.
-const MaxRecipients = 5000
-
-// NewCampaign validates a bulk send and records it queued.
-func NewCampaign(ctx context.Context, t store.Table, by string, content Content, rs []Recipient) (*Campaign, error) {
-	if len(rs) == 0 || len(rs) > MaxRecipients {
-		return nil, invalid("recipients", fmt.Sprintf("give 1 to %d recipients", MaxRecipients))
-	}
-	if _, _, _, err := Render(content, nil); err != nil {
-		return nil, err
-	}
-	c := &Campaign{ID: ids.New(), Status: "queued", Total: len(rs), CreatedBy: by, CreatedAt: time.Now().UTC(), Content: content, Recipients: rs}
-	c.Subject, _, _, _ = Render(content, nil)
-	return c, save(ctx, t, c, true)
-}
-
-// Run sends a campaign, skipping suppressed and invalid addresses and
-// recording progress every 50 messages and at the end.
-func Run(ctx context.Context, t store.Table, sender pmail.Sender, tenant string, c *Campaign) error {
-	c.Status = "sending"
-	var valid []string
-	byEmail := map[string]Recipient{}
-	for _, r := range c.Recipients {
-		if e, ok := Address(r.Email); ok {
-			if _, dup := byEmail[e]; !dup {
-				valid = append(valid, e)
-			}
-			byEmail[e] = r
-		} else {
-			c.Invalid++
-		}
-	}
-	sort.Strings(valid)
-	sup, err := suppressed(ctx, t, valid)
-	if err != nil {
-		return err
-	}
-	for i, e := range valid {
-		r := byEmail[e]
-		if sup[e] {
-			c.Suppressed++
-		} else {
-			vars := map[string]any{"name": r.Name, "email": e}
-			for k, v := range r.Variables {
-				vars[k] = v
-			}
-			subject, text, htmlOut, err := Render(c.Content, vars)
-			if err == nil {
-				_, err = sender.Send(ctx, pmail.Message{To: []string{e}, Subject: subject, Text: text, HTML: htmlOut, Tenant: tenant})
-			}
-			if err != nil {
-				c.Failed++
-			} else {
-				c.Sent++
-			}
-		}
-		if (i+1)%50 == 0 {
-			save(ctx, t, c, true)
-		}
-	}
-	now := time.Now().UTC()
-	c.Status, c.FinishedAt = "completed", &now
-	return save(ctx, t, c, true)
-}
-
-// SendOne sends one message unless the address is suppressed.
-func SendOne(ctx context.Context, t store.Table, sender pmail.Sender, tenant string, to []string, c Content) (string, error) {
-	if len(to) == 0 || len(to) > 50 {
-		return "", invalid("to", "give 1 to 50 addresses")
-	}
-	var addrs []string
-	for _, s := range to {
-		e, ok := Address(s)
-		if !ok {
-			return "", invalid("to", "must be e-mail addresses")
-		}
-		addrs = append(addrs, e)
-	}
-	sup, err := suppressed(ctx, t, addrs)
+// SendOne sends one message unless an address is suppressed (409).
+func SendOne(ctx context.Context, t store.Table, sender pmail.Sender, tenant string, m Single) (string, error) {
+	to, err := addresses("to", m.To, 1)
 	if err != nil {
 		return "", err
 	}
-	for _, e := range addrs {
+	cc, err := addresses("cc", m.Cc, 0)
+	if err != nil {
+		return "", err
+	}
+	sup, err := suppressed(ctx, t, append(slices.Clone(to), cc...))
+	if err != nil {
+		return "", err
+	}
+	for _, e := range append(slices.Clone(to), cc...) {
 		if sup[e] {
 			return "", &crm.Error{Code: crm.ECONFLICT, Message: e + " is on the suppression list", Fields: map[string][]string{"to": {e + " is on the suppression list"}}}
 		}
 	}
-	subject, text, htmlOut, err := Render(c, nil)
+	content, err := Resolve(ctx, t, m.Content)
 	if err != nil {
 		return "", err
 	}
-	return sender.Send(ctx, pmail.Message{To: addrs, Subject: subject, Text: text, HTML: htmlOut, Tenant: tenant})
+	subject, text, htmlOut, err := Render(content, nil)
+	if err != nil {
+		return "", err
+	}
+	lang := Language(content, subject+text+htmlOut)
+	return sender.Send(ctx, pmail.Message{To: to, Cc: cc, Subject: subject, Text: text, HTML: Document(lang, htmlOut), Tenant: tenant, Attachments: m.Attachments})
+}
+
+// addresses normalizes a list of 'least' to 50 addresses.
+func addresses(field string, in []string, least int) ([]string, error) {
+	if len(in) < least || len(in) > 50 {
+		return nil, invalid(field, fmt.Sprintf("give %d to 50 addresses", least))
+	}
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		e, ok := Address(s)
+		if !ok {
+			return nil, invalid(field, "must be e-mail addresses")
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }

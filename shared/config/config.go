@@ -24,11 +24,14 @@ type Config struct {
 	RateGeneral   int    // PAYVAND_RATE_LIMIT_GENERAL: requests/min per user, 0 = off
 	CORSOrigins   []string
 	AppURL        string // PAYVAND_APP_URL: the SPA, for links in emails
-	MailFrom      string // PAYVAND_MAIL_FROM
-	SESIdentity   string // PAYVAND_SES_IDENTITY: send through SES (else the outbox)
-	Bucket        string // PAYVAND_BUCKET: documents and avatars
-	EventBus      string // PAYVAND_EVENT_BUS: EventBridge bus (AWS)
-	Version       string
+	// APIURL is the API's public URL (PAYVAND_API_URL), for links to the
+	// API itself in mail (unsubscribe); empty: the URL a request came by.
+	APIURL      string
+	MailFrom    string // PAYVAND_MAIL_FROM
+	SESIdentity string // PAYVAND_SES_IDENTITY: send through SES (else the outbox)
+	Bucket      string // PAYVAND_BUCKET: documents and avatars
+	EventBus    string // PAYVAND_EVENT_BUS: EventBridge bus (AWS)
+	Version     string
 }
 
 // Version is set at build time with -ldflags.
@@ -49,6 +52,7 @@ func FromEnv() (Config, error) {
 		DemoPassword:  os.Getenv("PAYVAND_DEMO_PASSWORD"),
 		Version:       Version,
 		AppURL:        env("PAYVAND_APP_URL", "http://localhost:5173"),
+		APIURL:        os.Getenv("PAYVAND_API_URL"),
 		MailFrom:      env("PAYVAND_MAIL_FROM", "Payvand <no-reply@payvand.local>"),
 		SESIdentity:   os.Getenv("PAYVAND_SES_IDENTITY"),
 		Bucket:        env("PAYVAND_BUCKET", "payvand-local"),
