@@ -104,12 +104,13 @@ func Validate(provider string, c Credentials, p Platform) (Credentials, error) {
 		if addr != "" {
 			d := p.Domain()
 			exact := strings.Contains(p.Identity, "@")
-			if (exact && addr != strings.ToLower(p.Identity)) || (!exact && d != "" && domainOf(addr) != d) {
-				want := "an address @" + d
-				if exact {
-					want = p.Identity
-				}
-				f.Add("credentials.from", "must be "+want+" (the verified sending domain)")
+			switch {
+			case d == "":
+				f.Add("credentials.from", "the platform has no verified sending domain: leave from empty")
+			case exact && addr != strings.ToLower(p.Identity):
+				f.Add("credentials.from", "must be "+p.Identity+" (the verified sending address)")
+			case !exact && domainOf(addr) != d:
+				f.Add("credentials.from", "must be an address @"+d+" (the verified sending domain)")
 			}
 		}
 		if err := f.Err(); err != nil {
