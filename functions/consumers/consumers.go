@@ -17,7 +17,6 @@ import (
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/relay"
 	"payvand.dev/shared/store"
-	"payvand.dev/shared/webhooks"
 )
 
 // Local is the running set.
@@ -25,6 +24,8 @@ type Local struct {
 	Relay *relay.Local
 	Bus   *events.InProcess
 	Hub   *pusher.Hub
+
+	webhooks *webhookRetries
 }
 
 // Tables opens tenant tables by key.
@@ -65,10 +66,7 @@ func Start(ctx context.Context, d *app.Deps, key string) (*Local, error) {
 	d.Control.DB, d.DB = watched, watched
 	Subscribe(bus, func(tenant string) store.Table { return watched.Table(d.Config.TablePrefix + tenant) }, d)
 	bus.Subscribe("realtime", nil, hub.Deliver)
-	hooks := &webhooks.Deliverer{AllowPrivate: webhooks.AllowPrivate()}
-	bus.Subscribe("webhooks", nil, func(ctx context.Context, ev outbox.Event) error {
-		return hooks.Handle(ctx, watched.Table(d.Config.TablePrefix+ev.Tenant), ev)
-	})
+	l.webhooks = startWebhooks(ctx, bus, func(tenant string) store.Table { return watched.Table(d.Config.TablePrefix + tenant) }, l.Relay.Tenants)
 	go l.Relay.Run(ctx)
 	return l, nil
 }

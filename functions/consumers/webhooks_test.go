@@ -1,15 +1,21 @@
 package consumers_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"payvand.dev/functions/consumers"
 	"payvand.dev/functions/internal/apitest"
+	"payvand.dev/shared/ids"
+	"payvand.dev/shared/outbox"
+	"payvand.dev/shared/webhooks"
 )
 
 func TestWebhooksReceiveEventsOfTheirTenant(t *testing.T) {
@@ -61,5 +67,62 @@ func TestWebhooksReceiveEventsOfTheirTenant(t *testing.T) {
 	env := got[0]["data"].(map[string]any)
 	if env["tenant"] != "alpha" || env["id"] == nil {
 		t.Fatalf("envelope %v", env)
+	}
+}
+
+// The local runner retries failed deliveries itself: what a stopped
+// process left is swept at start, and a retry scheduled while it runs is
+// attempted when due (the test moves the clock instead of waiting).
+func TestLocalWebhookRetriesAreSweptAtStartAndWhenDue(t *testing.T) {
+	e := apitest.New(t)
+	var status atomic.Int32
+	status.Store(503)
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("webhook-id"))
+		mu.Unlock()
+		w.WriteHeader(int(status.Load()))
+	}))
+	defer srv.Close()
+	posts := func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), got...) }
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: posts %v", what, posts())
+			}
+		}
+	}
+	ceo := e.CEO("alpha")
+	id := e.Do("POST", "/api/webhooks", ceo, map[string]any{"url": srv.URL, "events": []string{"customer.created"}}).Want(t, 201).Data()["id"].(string)
+
+	// A delivery failed before the process stopped.
+	left := outbox.Event{ID: ids.New(), Type: "customer.created", Tenant: "alpha", OccurredAt: time.Now(), Data: json.RawMessage(`{}`)}
+	if err := (&webhooks.Deliverer{AllowPrivate: true}).Handle(context.Background(), e.Deps.Control.TableFor("alpha"), left); err != nil {
+		t.Fatal(err)
+	}
+	status.Store(200)
+	consumers.AdvanceWebhookClock(time.Minute)
+	t.Cleanup(func() { consumers.AdvanceWebhookClock(-time.Minute) })
+	l := live(t, e)
+	waitFor("the retry left at stop", func() bool { return len(posts()) == 2 })
+	if p := posts(); p[1] != left.ID {
+		t.Fatalf("posts %v", p)
+	}
+
+	// A delivery fails while it runs, and is retried when due.
+	status.Store(503)
+	e.Do("POST", "/api/customers", ceo, map[string]any{"name": "Acme"}).Want(t, 201)
+	waitFor("the first attempt", func() bool { return len(posts()) == 3 })
+	status.Store(200)
+	consumers.AdvanceWebhookClock(time.Minute)
+	t.Cleanup(func() { consumers.AdvanceWebhookClock(-time.Minute) })
+	consumers.KickWebhookRetries(l)
+	waitFor("the retry", func() bool { return len(posts()) == 4 })
+	log := e.Do("GET", "/api/webhooks/"+id+"/deliveries", ceo, nil).Want(t, 200).List()
+	if len(log) != 4 || log[0]["status"] != "succeeded" || log[0]["trigger"] != "retry" || log[0]["attempt"] != 2.0 || log[1]["status"] != "retrying" {
+		t.Fatalf("log %v", log)
 	}
 }
