@@ -33,6 +33,16 @@ type Sender interface {
 	Send(ctx context.Context, m Message) (string, error)
 }
 
+// Provider is a Sender that can say who it is and check its connection.
+type Provider interface {
+	Sender
+	// Name is sns, kavenegar or outbox.
+	Name() string
+	// Check asks the provider whether it would take texts, sending
+	// none; it returns what it found, or why not as the error.
+	Check(ctx context.Context) (string, error)
+}
+
 // MaxSegments bounds one message (carriers concatenate at most this many).
 const MaxSegments = 10
 
@@ -125,6 +135,16 @@ func Prepare(to, body string) (Message, error) {
 // Outbox records messages instead of sending them (local mode).
 type Outbox struct {
 	Table store.Table
+}
+
+var _ Provider = (*Outbox)(nil)
+
+// Name is the provider's name.
+func (o *Outbox) Name() string { return "outbox" }
+
+// Check has nothing to reach: it says where texts go.
+func (o *Outbox) Check(context.Context) (string, error) {
+	return "Local mode: texts are kept in the local SMS outbox (GET /api/sms/outbox) and nothing leaves this machine.", nil
 }
 
 const outboxPK = "SMSOUTBOX"

@@ -23,6 +23,11 @@ type SNS struct {
 	SenderID string // optional alphanumeric sender id
 }
 
+var _ Provider = (*SNS)(nil)
+
+// Name is the provider's name.
+func (s *SNS) Name() string { return "sns" }
+
 func (s *SNS) Send(ctx context.Context, m Message) (string, error) {
 	form := url.Values{"Action": {"Publish"}, "Version": {"2010-03-31"}, "PhoneNumber": {m.To}, "Message": {m.Body},
 		"MessageAttributes.entry.1.Name": {"AWS.SNS.SMS.SMSType"}, "MessageAttributes.entry.1.Value.DataType": {"String"},
@@ -32,36 +37,9 @@ func (s *SNS) Send(ctx context.Context, m Message) (string, error) {
 		form.Set("MessageAttributes.entry.2.Value.DataType", "String")
 		form.Set("MessageAttributes.entry.2.Value.StringValue", s.SenderID)
 	}
-	body := form.Encode()
-	endpoint := "https://sns." + s.AWS.Region + ".amazonaws.com/"
-	if s.AWS.BaseEndpoint != nil {
-		endpoint = strings.TrimSuffix(*s.AWS.BaseEndpoint, "/") + "/"
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(body))
+	raw, err := s.call(ctx, form)
 	if err != nil {
 		return "", err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	creds, err := s.AWS.Credentials.Retrieve(ctx)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256([]byte(body))
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "sns", s.AWS.Region, time.Now()); err != nil {
-		return "", err
-	}
-	client := s.AWS.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: 15 * time.Second}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode/100 != 2 {
-		return "", fmt.Errorf("sns: %d %s", resp.StatusCode, raw)
 	}
 	var out struct {
 		MessageID string `xml:"PublishResult>MessageId"`
@@ -70,4 +48,83 @@ func (s *SNS) Send(ctx context.Context, m Message) (string, error) {
 		return "", fmt.Errorf("sns: unreadable answer %q", raw)
 	}
 	return out.MessageID, nil
+}
+
+// SNSError is a refused call: the HTTP status and AWS's error code.
+type SNSError struct {
+	Status int
+	Code   string
+	Body   string
+}
+
+func (e *SNSError) Error() string { return fmt.Sprintf("sns: %d %s %s", e.Status, e.Code, e.Body) }
+
+// Check calls GetSMSAttributes: the credentials are good and SNS
+// answers. The account's spend limits are the platform's business, so
+// the answer says only that SNS takes texts.
+func (s *SNS) Check(ctx context.Context) (string, error) {
+	raw, err := s.call(ctx, url.Values{"Action": {"GetSMSAttributes"}, "Version": {"2010-03-31"}})
+	if err != nil {
+		if e, ok := err.(*SNSError); ok {
+			return "", fmt.Errorf("Amazon SNS refused the check (%d %s)", e.Status, e.Code)
+		}
+		return "", fmt.Errorf("Amazon SNS could not be reached")
+	}
+	var out struct {
+		Entries []struct {
+			Key   string `xml:"key"`
+			Value string `xml:"value"`
+		} `xml:"GetSMSAttributesResult>attributes>entry"`
+	}
+	if err := xml.Unmarshal(raw, &out); err != nil {
+		return "", fmt.Errorf("Amazon SNS answered unreadably")
+	}
+	msg := "Amazon SNS answered: texts are sent as Transactional"
+	if s.SenderID != "" {
+		msg += " with sender id " + s.SenderID
+	}
+	return msg, nil
+}
+
+// call signs and posts one query-protocol request.
+func (s *SNS) call(ctx context.Context, form url.Values) ([]byte, error) {
+	body := form.Encode()
+	endpoint := "https://sns." + s.AWS.Region + ".amazonaws.com/"
+	if s.AWS.BaseEndpoint != nil {
+		endpoint = strings.TrimSuffix(*s.AWS.BaseEndpoint, "/") + "/"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	if s.AWS.Credentials == nil {
+		return nil, fmt.Errorf("sns: no AWS credentials")
+	}
+	creds, err := s.AWS.Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(body))
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "sns", s.AWS.Region, time.Now()); err != nil {
+		return nil, err
+	}
+	client := s.AWS.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 15 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode/100 != 2 {
+		var e struct {
+			Code string `xml:"Error>Code"`
+		}
+		xml.Unmarshal(raw, &e)
+		return nil, &SNSError{Status: resp.StatusCode, Code: e.Code, Body: string(raw)}
+	}
+	return raw, nil
 }
