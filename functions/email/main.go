@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	if err := lambda.StartWith(app.Platform{AWS: app.LambdaAWS, Mail: sesmail.New}, "email", emailapi.Mount(), emailsettingsapi.Mount()); err != nil {
+	if err := lambda.StartWith(app.Platform{AWS: app.LambdaAWS, Mail: sesmail.New, Blob: app.LambdaBlob}, "email", emailapi.Mount(), emailsettingsapi.Mount()); err != nil {
 		os.Exit(1)
 	}
 }

@@ -20,6 +20,9 @@ const (
 	StreamWiring = "stream-wiring"
 	// TenantStreams reads tenant tables' DynamoDB streams (the relay).
 	TenantStreams = "tenant-streams"
+	// CampaignScheduler makes EventBridge Scheduler one-time schedules
+	// that put email.campaign_due on the bus (scheduled campaigns).
+	CampaignScheduler = "campaign-scheduler"
 )
 
 // Kinds of function: behind the HTTP API, the WebSocket API's handler,
@@ -274,11 +277,22 @@ var eventFunctions = []Function{
 		Resources: []string{ControlTable, TenantTables},
 	},
 	{
+		Name: "emailworker",
+		Kind: Consumer,
+		// Campaigns: sends queued ones (handing the rest back near its
+		// deadline), schedules scheduled ones, releases them when due.
+		Events:    []string{"email.campaign_queued", "email.campaign_scheduled", "email.campaign_due"},
+		MemoryMB:  256,
+		TimeoutS:  900,
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Email, CampaignScheduler},
+	},
+	{
 		Name:      "email",
 		Prefixes:  []string{"/api/email", "/api/settings/email", "/api/Gmail"},
 		MemoryMB:  256,
-		TimeoutS:  60, // a campaign of up to 200 is sent within the request
-		Resources: []string{ControlTable, TenantTables, JWTSecret, Email},
+		TimeoutS:  30,
+		// Documents: attachments by document id.
+		Resources: []string{ControlTable, TenantTables, JWTSecret, Email, Documents},
 	},
 	{
 		Name:      "apikeys",
@@ -323,17 +337,18 @@ func Lookup(name string) (Function, bool) {
 // Env names the environment variables a resource's function needs. The
 // stack sets exactly these; a Lambda missing one refuses to start.
 var Env = map[string][]string{
-	ControlTable:  {"PAYVAND_CONTROL_TABLE"},
-	TenantTables:  {"PAYVAND_TABLE_PREFIX"},
-	TenantAdmin:   {"PAYVAND_TABLE_PREFIX"},
-	JWTSecret:     {"PAYVAND_JWT_SECRET_ID"},
-	Documents:     {"PAYVAND_BUCKET"},
-	Bus:           {"PAYVAND_EVENT_BUS"},
-	Email:         {"PAYVAND_SES_IDENTITY", "PAYVAND_MAIL_FROM", "PAYVAND_SES_CONFIGURATION_SET"},
-	SMS:           nil,
-	Connections:   {"PAYVAND_WS_ENDPOINT"},
-	StreamWiring:  {"PAYVAND_RELAY_FUNCTION", "PAYVAND_RELAY_FAILURE_QUEUE_ARN"},
-	TenantStreams: {"PAYVAND_TABLE_PREFIX"},
+	ControlTable:      {"PAYVAND_CONTROL_TABLE"},
+	TenantTables:      {"PAYVAND_TABLE_PREFIX"},
+	TenantAdmin:       {"PAYVAND_TABLE_PREFIX"},
+	JWTSecret:         {"PAYVAND_JWT_SECRET_ID"},
+	Documents:         {"PAYVAND_BUCKET"},
+	Bus:               {"PAYVAND_EVENT_BUS"},
+	Email:             {"PAYVAND_SES_IDENTITY", "PAYVAND_MAIL_FROM", "PAYVAND_SES_CONFIGURATION_SET"},
+	SMS:               nil,
+	Connections:       {"PAYVAND_WS_ENDPOINT"},
+	StreamWiring:      {"PAYVAND_RELAY_FUNCTION", "PAYVAND_RELAY_FAILURE_QUEUE_ARN"},
+	TenantStreams:     {"PAYVAND_TABLE_PREFIX"},
+	CampaignScheduler: {"PAYVAND_EVENT_BUS_ARN", "PAYVAND_SCHEDULER_ROLE_ARN"},
 }
 
 // RequiredEnv lists the variables function f needs, without repeats.

@@ -1,6 +1,7 @@
 // Command reminders is the scheduled Lambda that tells assignees of open
 // tasks due today or tomorrow (task_due_soon notifications, once per task
-// and due date).
+// and due date), and picks up e-mail campaigns the scheduler or a worker
+// missed (campaign.Sweep).
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 
 	"payvand.dev/functions/awsenv"
 	"payvand.dev/functions/boot"
+	"payvand.dev/shared/campaign"
 	"payvand.dev/shared/notify"
 	"payvand.dev/shared/tenancy"
 )
@@ -48,6 +50,7 @@ func Run(ctx context.Context, control *tenancy.ControlPlane, now time.Time) (int
 		n, err := notify.DueSoon(ctx, control.TableFor(t.Key), now)
 		total += n
 		errs = errors.Join(errs, err)
+		errs = errors.Join(errs, (&campaign.Worker{Tables: control.TableFor}).Sweep(ctx, []string{t.Key}, now))
 	}
 	return total, errs
 }

@@ -3,6 +3,7 @@ package stack
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -23,6 +24,23 @@ type bus struct {
 	// failed relay.RetryAttempts times; the shard then moves on and the
 	// outbox sweep republishes or dead-letters the records.
 	relayFailures awssqs.Queue
+	scheduler     awsiam.Role
+}
+
+// schedulerRole is the role EventBridge Scheduler puts scheduled
+// campaigns' due events on the bus as (made on first use).
+func (b *bus) schedulerRole(st awscdk.Stack, p *Props) awsiam.Role {
+	if b.scheduler == nil {
+		b.scheduler = awsiam.NewRole(st, jsii.String("CampaignSchedulerRole"), &awsiam.RoleProps{
+			RoleName:    jsii.String(p.Name("campaign-scheduler")),
+			Description: jsii.String("EventBridge Scheduler puts email.campaign_due on the event bus"),
+			AssumedBy: awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), &awsiam.ServicePrincipalOpts{
+				Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": st.Account()}},
+			}),
+		})
+		b.bus.GrantPutEventsTo(b.scheduler, nil)
+	}
+	return b.scheduler
 }
 
 // EventSource is the source of every Payvand domain event.

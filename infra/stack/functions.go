@@ -144,6 +144,19 @@ func grant(st awscdk.Stack, p *Props, fn awslambda.Function, resource string, en
 		// function's own role.
 		b.relayFailures.GrantSendMessages(fn)
 		env["PAYVAND_TABLE_PREFIX"] = jsii.String(p.TenantTablePrefix())
+	case manifest.CampaignScheduler:
+		// One-time schedules named campaign-<id> in the default group,
+		// which put email.campaign_due on the bus as the scheduler's role.
+		role := b.schedulerRole(st, p)
+		schedules := st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("scheduler"), Resource: jsii.String("schedule"),
+			ResourceName: jsii.String("default/campaign-*")})
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("CampaignSchedules"), Actions: jsii.Strings("scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:DeleteSchedule"),
+			Resources: &[]*string{schedules},
+		}))
+		role.GrantPassRole(fn.GrantPrincipal())
+		env["PAYVAND_EVENT_BUS_ARN"] = b.bus.EventBusArn()
+		env["PAYVAND_SCHEDULER_ROLE_ARN"] = role.RoleArn()
 	default:
 		must(false, "manifest resource %q has no grant in the stack", resource)
 	}

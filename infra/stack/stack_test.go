@@ -532,3 +532,54 @@ func TestSESFeedbackReachesItsConsumer(t *testing.T) {
 		}
 	}
 }
+
+// Scheduled campaigns: the email worker may make only campaign-* schedules
+// and pass only the scheduler's role, which may only put events on
+// Payvand's bus and is assumable only by EventBridge Scheduler of this
+// account.
+func TestCampaignSchedulesPutDueEventsOnTheBus(t *testing.T) {
+	tpl, doc := synth(t, "dev")
+	env := envOf(t, doc, "emailworker")
+	if asJSON(env["PAYVAND_EVENT_BUS_ARN"]) == "null" || asJSON(env["PAYVAND_SCHEDULER_ROLE_ARN"]) == "null" {
+		t.Fatalf("emailworker environment %s", asJSON(env))
+	}
+	var schedules, pass bool
+	for _, st := range statements(doc, id("emailworker")) {
+		switch {
+		case st["Sid"] == "CampaignSchedules":
+			schedules = strings.Contains(asJSON(st["Resource"]), ":schedule/default/campaign-*")
+		case asJSON(st["Action"]) == `"iam:PassRole"`:
+			pass = strings.Contains(asJSON(st["Resource"]), "CampaignSchedulerRole")
+		}
+	}
+	if !schedules || !pass {
+		t.Fatalf("emailworker: schedules %v, pass role %v", schedules, pass)
+	}
+	check(t, "the scheduler role", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]any{
+			"RoleName": "payvand-dev-campaign-scheduler",
+			"AssumeRolePolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": []any{assertions.Match_ObjectLike(&map[string]any{
+				"Principal": map[string]any{"Service": "scheduler.amazonaws.com"},
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": "123456789012"}},
+			})}}),
+		})
+	})
+	for rid, r := range resources(doc, "AWS::IAM::Policy") {
+		pr := props(r)
+		if !strings.Contains(asJSON(pr["Roles"]), "CampaignSchedulerRole") {
+			continue
+		}
+		if a := asJSON(pr["PolicyDocument"]); !strings.Contains(a, "events:PutEvents") || strings.Contains(a, `"*"`) {
+			t.Errorf("%s: %s", rid, a)
+		}
+	}
+	found := false
+	for _, r := range resources(doc, "AWS::Events::Rule") {
+		if strings.Contains(asJSON(props(r)["EventPattern"]), "email.campaign_due") && strings.Contains(asJSON(props(r)["Targets"]), id("emailworker")) {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("no rule routes email.campaign_due to the email worker")
+	}
+}

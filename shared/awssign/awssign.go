@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -42,9 +43,14 @@ func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Cod
 // Do signs and sends the request with the credentials, region and
 // endpoint of cfg.
 func Do(ctx context.Context, cfg aws.Config, r Request) error {
-	body, err := json.Marshal(r.Body)
-	if err != nil {
-		return err
+	// No body at all without one: REST APIs read a GET's or DELETE's
+	// "null" as a malformed request.
+	var body []byte
+	if r.Body != nil {
+		var err error
+		if body, err = json.Marshal(r.Body); err != nil {
+			return err
+		}
 	}
 	endpoint := "https://" + r.Host + "." + cfg.Region + ".amazonaws.com"
 	if cfg.BaseEndpoint != nil {
@@ -61,7 +67,9 @@ func Do(ctx context.Context, cfg aws.Config, r Request) error {
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for k, v := range r.Headers {
 		req.Header.Set(k, v)
 	}
@@ -99,7 +107,8 @@ func Do(ctx context.Context, cfg aws.Config, r Request) error {
 			code = e.Code
 		}
 		if h := resp.Header.Get("X-Amzn-Errortype"); code == "" && h != "" {
-			code = h
+			// "Code:http://internal.amazon.com/…" on some services.
+			code, _, _ = strings.Cut(h, ":")
 		}
 		msg := e.Message
 		if msg == "" {

@@ -185,7 +185,7 @@ func (s *SchedulerTimer) At(ctx context.Context, at time.Time, tenant, id string
 		"ClientToken":                name,
 		"Target": map[string]any{
 			"Arn": s.BusARN, "RoleArn": s.RoleARN, "Input": string(input),
-			"EventBridgeParameters": map[string]string{"DetailType": EventDue, "Source": "payvand.scheduler"},
+			"EventBridgeParameters": map[string]string{"DetailType": EventDue, "Source": "payvand"},
 			"RetryPolicy":           map[string]int{"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400},
 		},
 	}

@@ -2,12 +2,9 @@ package relay
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"payvand.dev/shared/awssign"
 	"payvand.dev/shared/store"
@@ -252,47 +248,9 @@ func (w *Wiring) dynamo(ctx context.Context, target string, body, out any) error
 		Body:    body, Response: out})
 }
 
-// lambda sends one signed request to the Lambda REST API (GET and DELETE
-// without a body, which awssign always sends).
+// lambda sends one signed request to the Lambda REST API.
 func (w *Wiring) lambda(ctx context.Context, method, path string, body, out any) error {
-	if body != nil {
-		return awssign.Do(ctx, w.AWS, awssign.Request{Service: "lambda", Host: "lambda", Method: method, Path: path, Body: body, Response: out})
-	}
-	endpoint := "https://lambda." + w.AWS.Region + ".amazonaws.com"
-	if w.AWS.BaseEndpoint != nil {
-		endpoint = *w.AWS.BaseEndpoint
-	}
-	req, err := http.NewRequestWithContext(ctx, method, endpoint+path, nil)
-	if err != nil {
-		return err
-	}
-	creds, err := w.AWS.Credentials.Retrieve(ctx)
-	if err != nil {
-		return err
-	}
-	empty := sha256.Sum256(nil)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(empty[:]), "lambda", w.AWS.Region, time.Now()); err != nil {
-		return err
-	}
-	client := w.AWS.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: 15 * time.Second}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if resp.StatusCode/100 != 2 {
-		var e struct{ Type, Message string }
-		json.Unmarshal(raw, &e)
-		return &awssign.Error{Status: resp.StatusCode, Code: resp.Header.Get("X-Amzn-Errortype") + e.Type, Message: e.Message + string(raw)}
-	}
-	if out != nil && len(raw) > 0 {
-		return json.Unmarshal(raw, out)
-	}
-	return nil
+	return awssign.Do(ctx, w.AWS, awssign.Request{Service: "lambda", Host: "lambda", Method: method, Path: path, Body: body, Response: out})
 }
 
 // SignedDelete deletes outbox records with one signed DeleteItem request
