@@ -287,10 +287,10 @@ var eventFunctions = []Function{
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Email, CampaignScheduler},
 	},
 	{
-		Name:      "email",
-		Prefixes:  []string{"/api/email", "/api/settings/email", "/api/Gmail"},
-		MemoryMB:  256,
-		TimeoutS:  30,
+		Name:     "email",
+		Prefixes: []string{"/api/email", "/api/settings/email", "/api/Gmail"},
+		MemoryMB: 256,
+		TimeoutS: 30,
 		// Documents: attachments by document id.
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Email, Documents},
 	},
