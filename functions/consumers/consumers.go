@@ -64,9 +64,13 @@ func Start(ctx context.Context, d *app.Deps, key string) (*Local, error) {
 		}}
 	watched := l.Relay.Watch(base)
 	d.Control.DB, d.DB = watched, watched
-	Subscribe(bus, func(tenant string) store.Table { return watched.Table(d.Config.TablePrefix + tenant) }, d)
+	tables := func(tenant string) store.Table { return watched.Table(d.Config.TablePrefix + tenant) }
+	Subscribe(bus, tables, d)
 	bus.Subscribe("realtime", nil, hub.Deliver)
-	l.webhooks = startWebhooks(ctx, bus, func(tenant string) store.Table { return watched.Table(d.Config.TablePrefix + tenant) }, l.Relay.Tenants)
+	l.webhooks = startWebhooks(ctx, bus, tables, l.Relay.Tenants)
+	if err := startCampaigns(ctx, bus, d, tables, l.Relay.Tenants); err != nil {
+		return nil, err
+	}
 	go l.Relay.Run(ctx)
 	return l, nil
 }
