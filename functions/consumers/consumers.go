@@ -2,7 +2,8 @@
 // runner (and tests): the relay drains the outbox of every tenant table
 // when a write commits, and the in-process bus hands each event to the
 // same handlers the consumer Lambdas run on AWS — the notifier, its
-// mailer, the real-time hub behind /ws and /app/{key}, and webhooks.
+// mailer, the real-time hub behind /ws and /app/{key}, webhooks (with
+// their retries) and e-mail campaigns.
 package consumers
 
 import (
