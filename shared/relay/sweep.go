@@ -11,6 +11,7 @@ import (
 
 	"payvand.dev/shared/awssign"
 	"payvand.dev/shared/crm"
+	"payvand.dev/shared/ids"
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/store"
 )
@@ -90,20 +91,12 @@ func (s *Sweeper) maxAttempts() int64 {
 	return MaxAttempts
 }
 
-// idBefore is a sort key below the UUIDv7 id of every event recorded
-// before t: a v7 id begins with its creation time in milliseconds as
-// twelve hex digits (xxxxxxxx-xxxx-7…), so older ids sort lower.
-func idBefore(t time.Time) string {
-	ms := uint64(t.UnixMilli())
-	return fmt.Sprintf("%08x-%04x", ms>>16, ms&0xffff)
-}
-
 // Table sweeps one tenant table.
 func (s *Sweeper) Table(ctx context.Context, t store.Table, tenant string) (Swept, error) {
 	var out Swept
 	q := store.Query{PK: outbox.Partition, Limit: pageSize}
 	if s.MinAge > 0 {
-		q.SK = store.SKLess(idBefore(s.now().Add(-s.MinAge)))
+		q.SK = store.SKLess(ids.Floor(s.now().Add(-s.MinAge)))
 	}
 	for {
 		p, err := t.Query(ctx, q)
