@@ -104,6 +104,9 @@ func housekeeping(ctx context.Context, deps *app.Deps, logger *slog.Logger) {
 				if _, err := notify.DueSoon(ctx, deps.Control.TableFor(t.Key), time.Now()); err != nil {
 					logger.Warn("due-soon reminders", "tenant", t.Key, "err", err)
 				}
+				if _, err := notify.Digest(ctx, deps.Control.TableFor(t.Key), deps.Mail, t.Key, time.Now()); err != nil {
+					logger.Warn("daily digests", "tenant", t.Key, "err", err)
+				}
 			}
 		}
 		select {

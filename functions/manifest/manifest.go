@@ -304,10 +304,10 @@ var eventFunctions = []Function{
 	{
 		Name:      "reminders",
 		Kind:      Scheduled,
-		Schedule:  "rate(1 hour)", // task_due_soon notifications
+		Schedule:  "rate(1 hour)", // task_due_soon notifications, daily digests, missed campaigns
 		MemoryMB:  256,
 		TimeoutS:  300,
-		Resources: []string{ControlTable, TenantTables},
+		Resources: []string{ControlTable, TenantTables, Email},
 	},
 }
 

@@ -1,7 +1,8 @@
 // Command reminders is the scheduled Lambda that tells assignees of open
 // tasks due today or tomorrow (task_due_soon notifications, once per task
-// and due date), and picks up e-mail campaigns the scheduler or a worker
-// missed (campaign.Sweep).
+// and due date), sends the daily digests whose hour has come in their
+// users' time zones, and picks up e-mail campaigns the scheduler or a
+// worker missed (campaign.Sweep).
 package main
 
 import (
@@ -15,6 +16,8 @@ import (
 	"payvand.dev/functions/awsenv"
 	"payvand.dev/functions/boot"
 	"payvand.dev/shared/campaign"
+	"payvand.dev/shared/mail"
+	"payvand.dev/shared/mail/sesmail"
 	"payvand.dev/shared/notify"
 	"payvand.dev/shared/tenancy"
 )
@@ -24,20 +27,21 @@ func main() {
 	if err != nil {
 		os.Exit(1)
 	}
-	_, control, err := awsenv.ControlPlane(context.Background(), cfg)
+	awsCfg, control, err := awsenv.ControlPlane(context.Background(), cfg)
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
+	sender := sesmail.New(awsCfg, cfg.MailFrom)
 	lambda.Start(func(ctx context.Context) error {
-		n, err := Run(ctx, control, time.Now())
+		n, err := Run(ctx, control, sender, time.Now())
 		logger.InfoContext(ctx, "reminders", "tasks", n, "err", err)
 		return err
 	})
 }
 
 // Run reminds in every active tenant.
-func Run(ctx context.Context, control *tenancy.ControlPlane, now time.Time) (int, error) {
+func Run(ctx context.Context, control *tenancy.ControlPlane, sender mail.Sender, now time.Time) (int, error) {
 	ts, err := control.AllTenants(ctx)
 	if err != nil {
 		return 0, err
@@ -49,6 +53,8 @@ func Run(ctx context.Context, control *tenancy.ControlPlane, now time.Time) (int
 		}
 		n, err := notify.DueSoon(ctx, control.TableFor(t.Key), now)
 		total += n
+		errs = errors.Join(errs, err)
+		_, err = notify.Digest(ctx, control.TableFor(t.Key), sender, t.Key, now)
 		errs = errors.Join(errs, err)
 		errs = errors.Join(errs, (&campaign.Worker{Tables: control.TableFor}).Sweep(ctx, []string{t.Key}, now))
 	}
