@@ -220,7 +220,7 @@ func transact(ctx context.Context, t store.Table, ops []store.Op) error {
 	for {
 		err := t.TransactWrite(ctx, ops...)
 		var te *store.TxError
-		if !errors.As(err, &te) || te.Index >= len(ops) || len(ops[te.Index].Conds()) == 0 {
+		if !errors.As(err, &te) || te.Reason != "ConditionalCheckFailed" || te.Index >= len(ops) || len(ops[te.Index].Conds()) == 0 {
 			return err
 		}
 		ops = slices.Delete(slices.Clone(ops), te.Index, te.Index+1)

@@ -84,6 +84,9 @@ func (d *Deliverer) Sweep(ctx context.Context, t store.Table) (int, error) {
 		}
 		var attempted atomic.Int64
 		err = each(p.Items, func(it store.Item) error {
+			if nearDeadline(ctx) {
+				return nil
+			}
 			j, ok, err := d.claim(ctx, t, it, now, eps)
 			if !ok || err != nil {
 				return err
@@ -100,7 +103,7 @@ func (d *Deliverer) Sweep(ctx context.Context, t store.Table) (int, error) {
 }
 
 // nearDeadline stops a sweep that could not finish its attempts in time
-// (a Lambda's); what it leaves is due at the next.
+// (a Lambda's); what it leaves unclaimed is due at the next.
 func nearDeadline(ctx context.Context) bool {
 	dl, ok := ctx.Deadline()
 	return ok && time.Until(dl) < 2*Timeout
@@ -112,7 +115,9 @@ func (d *Deliverer) claim(ctx context.Context, t store.Table, it store.Item, now
 	k := store.KeyOf(it)
 	token, until := ids.New(), now.Add(lease)
 	endpointID, eventID := strings.TrimPrefix(k.PK, retryPrefix), k.SK
-	_, err := t.Update(ctx, store.Update{Key: k, Set: store.Item{attrClaim: store.AV(token), attrDue: store.AV(stamp(until)),
+	// The index may lag the table: the claim's condition is on the table,
+	// and what is delivered is the item as the claim left it.
+	it, err := t.Update(ctx, store.Update{Key: k, Set: store.Item{attrClaim: store.AV(token), attrDue: store.AV(stamp(until)),
 		"GSI1SK": store.AV(dueSK(until, endpointID, eventID))}, Cond: []store.Cond{store.Eq(attrDue, store.Str(it, attrDue))}})
 	if crm.ErrorCode(err) == crm.ECONFLICT {
 		return job{}, false, nil // another sweeper's, or done meanwhile

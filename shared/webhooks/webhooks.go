@@ -158,13 +158,14 @@ func fromItem(it store.Item) (*Endpoint, error) {
 		return nil, err
 	}
 	e.Secret = store.Str(it, "secret")
-	// Items written before the delivery state had only the JSON.
+	// The attributes hold the state; an item written before them has its
+	// activity in the JSON only.
 	if a, ok := it[attrActive].(*types.AttributeValueMemberBOOL); ok {
 		e.Active = a.Value
-		e.ConsecutiveFailures = int(store.Int(it, attrFailures))
-		e.FailingSince, e.DisabledAt = timeAttr(it, attrFailingSince), timeAttr(it, attrDisabledAt)
-		e.DisabledReason = store.Str(it, attrDisabledReason)
 	}
+	e.ConsecutiveFailures = int(store.Int(it, attrFailures))
+	e.FailingSince, e.DisabledAt = timeAttr(it, attrFailingSince), timeAttr(it, attrDisabledAt)
+	e.DisabledReason = store.Str(it, attrDisabledReason)
 	return &e, nil
 }
 
