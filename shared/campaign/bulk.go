@@ -303,7 +303,7 @@ func ignoreMissing(err error) error {
 }
 
 // Cancel stops a campaign that has not finished: a scheduled one never
-// sends, a running one stops after the message in flight.
+// sends, a running one stops once the chunk of up to 100 messages in flight is sent (and counted).
 func Cancel(ctx context.Context, t store.Table, id string, now time.Time) (*Campaign, error) {
 	for range 5 {
 		c, err := Get(ctx, t, id)

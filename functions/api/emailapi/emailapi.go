@@ -311,7 +311,7 @@ func registerCampaigns(s *httpapi.Server, d *app.Deps) {
 			return httpapi.SealedList(ctx, s.Cursors, scope, &in.ListParams, l, c.Count(status), nextCursor)
 		})
 	httpapi.Register(s, route(http.MethodPost, "/bulk/{id}/cancel", "bulk-cancel", "Cancel a campaign",
-		"A scheduled campaign never sends; a running one stops after the message in flight. A finished one answers 409."),
+		"A scheduled campaign never sends; a running one stops once the chunk of up to 100 messages in flight is sent (and counted). A finished one answers 409."),
 		func(ctx context.Context, in *IDInput) (*httpapi.Body[*campaign.Campaign], error) {
 			t, err := tenantTable(ctx, d)
 			if err != nil {
