@@ -157,11 +157,11 @@ func (o *Outbox) Send(ctx context.Context, m Message) (string, error) {
 	return m.ID, o.Table.Put(ctx, it)
 }
 
-// List returns the newest messages.
-func (o *Outbox) List(ctx context.Context, limit int) ([]Message, error) {
-	p, err := o.Table.Query(ctx, store.Query{PK: outboxPK, Reverse: true, Limit: limit})
+// List returns the newest messages, with the cursor of the next page.
+func (o *Outbox) List(ctx context.Context, limit int, cursor string) ([]Message, string, error) {
+	p, err := o.Table.Query(ctx, store.Query{PK: outboxPK, Reverse: true, Limit: limit, Cursor: cursor})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	out := make([]Message, 0, len(p.Items))
 	for _, it := range p.Items {
@@ -170,5 +170,5 @@ func (o *Outbox) List(ctx context.Context, limit int) ([]Message, error) {
 			out = append(out, m)
 		}
 	}
-	return out, nil
+	return out, p.Cursor, nil
 }
