@@ -30,9 +30,12 @@ const (
 	None     = "none"     // no TLS: only for a server on this machine (a development mail catcher)
 )
 
-// DefaultTimeout bounds a whole session: connect, greeting, TLS,
-// authentication and, for a send, the message.
-const DefaultTimeout = 10 * time.Second
+// DefaultTimeout bounds a whole check session: connect, greeting, TLS
+// and authentication. SendTimeout bounds a send, message included.
+const (
+	DefaultTimeout = 10 * time.Second
+	SendTimeout    = 60 * time.Second
+)
 
 // Config is one SMTP account.
 type Config struct {
@@ -40,9 +43,9 @@ type Config struct {
 	Port     int
 	Username string // empty: no AUTH (a relay that trusts the address)
 	Password string
-	From     string // "Name <address>" or an address
-	Security string // StartTLS (default), TLS or None
-	Timeout  time.Duration
+	From     string        // "Name <address>" or an address
+	Security string        // StartTLS (default), TLS or None
+	Timeout  time.Duration // of a whole session; DefaultTimeout for a check, SendTimeout for a send
 	// TLS, when set, is the client TLS configuration (tests pass their
 	// own root CA); its ServerName defaults to Host.
 	TLS *tls.Config
@@ -112,6 +115,13 @@ func (c Config) timeout() time.Duration {
 	return DefaultTimeout
 }
 
+func (c Config) sendTimeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return SendTimeout
+}
+
 func (c Config) security() string {
 	if c.Security == "" {
 		return StartTLS
@@ -133,7 +143,7 @@ func (c Config) tlsConfig() *tls.Config {
 // Check connects, greets, secures the connection and authenticates as
 // Send would, then quits: no message is sent.
 func (s *Sender) Check(ctx context.Context) error {
-	c, done, err := s.session(ctx)
+	c, done, err := s.session(ctx, s.Config.timeout())
 	if err != nil {
 		return err
 	}
@@ -160,7 +170,7 @@ func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c, done, err := s.session(ctx)
+	c, done, err := s.session(ctx, s.Config.sendTimeout())
 	if err != nil {
 		return "", err
 	}
@@ -188,10 +198,10 @@ func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
 }
 
 // session opens an authenticated session; done closes it.
-func (s *Sender) session(ctx context.Context) (*smtp.Client, func(), error) {
+func (s *Sender) session(ctx context.Context, timeout time.Duration) (*smtp.Client, func(), error) {
 	cfg := s.Config
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
-	deadline := time.Now().Add(cfg.timeout())
+	deadline := time.Now().Add(timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}

@@ -10,6 +10,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	netmail "net/mail"
+	"net/netip"
 	"net/textproto"
 	"strconv"
 	"strings"
@@ -248,6 +249,7 @@ func TestCheckReportsEachFailure(t *testing.T) {
 		{"no STARTTLS", Config{Port: plainPort, Username: "u", Password: "p", TLS: clientTLS}, "starttls", "does not offer STARTTLS"},
 		{"none on loopback", Config{Port: plainPort, Username: "u", Password: "p", Security: None}, "", ""},
 		{"nothing listening", Config{Port: closedPort, TLS: clientTLS}, "connect", "could not connect to 127.0.0.1:" + strconv.Itoa(closedPort)},
+		{"internal address refused", Config{Port: port, TLS: clientTLS, Refuse: func(a netip.Addr) bool { return a.IsLoopback() }}, "connect", "127.0.0.1 is an internal address"},
 		{"implicit TLS to a plain server", Config{Port: plainPort, Security: TLS, TLS: clientTLS, Timeout: 2 * time.Second}, "tls", ""},
 	}
 	for _, c := range cases {
