@@ -334,7 +334,7 @@ func SenderFor(ctx context.Context, t store.Table, platformDefault mail.Sender, 
 // View is what GET /api/settings/email shows: never a secret.
 type View struct {
 	Provider    string     `json:"provider" enum:"ses,smtp" doc:"ses: the platform's sender (Amazon SES; locally the outbox). smtp: the organization's own server"`
-	Configured  bool       `json:"configured" doc:"Whether mail can be sent: always true for ses (the platform's sender), true for smtp once its credentials are stored and readable"`
+	Configured  bool       `json:"configured" doc:"Whether mail can be sent: true for the platform's sender and for stored settings that open; false when stored credentials no longer open (configure again)"`
 	Custom      bool       `json:"custom" doc:"Whether the organization chose a provider (false: the platform's default)"`
 	From        string     `json:"from" doc:"The From address mail goes out with"`
 	Host        string     `json:"host,omitempty"`
@@ -357,7 +357,8 @@ func ViewOf(s *Settings, readable bool, p Platform) View {
 	if s == nil {
 		return v
 	}
-	v.Custom, v.Provider = true, s.Provider
+	// Credentials that do not open send nothing: SenderFor refuses them.
+	v.Custom, v.Provider, v.Configured = true, s.Provider, readable
 	if !s.UpdatedAt.IsZero() {
 		at := s.UpdatedAt
 		v.UpdatedAt = &at
@@ -369,11 +370,10 @@ func ViewOf(s *Settings, readable bool, p Platform) View {
 	}
 	if s.Provider == SMTP {
 		v.Delivery = "smtp"
-		v.Configured = readable
 		v.Host, v.Port, v.Username, v.Security, v.PasswordSet = c.Host, c.Port, c.Username, c.Security, c.Password != ""
-		if !readable {
-			v.From = ""
-		}
+	}
+	if !readable {
+		v.From = ""
 	}
 	return v
 }

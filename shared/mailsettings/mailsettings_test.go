@@ -231,3 +231,25 @@ func TestGetSESAccount(t *testing.T) {
 		t.Fatalf("denied: %#v", err)
 	}
 }
+
+func TestViewShowsNoSecret(t *testing.T) {
+	p := mailsettings.Platform{From: "Payvand <no-reply@payvand.ir>", Identity: "payvand.ir"}
+	for _, c := range []struct {
+		name     string
+		s        *mailsettings.Settings
+		readable bool
+		want     mailsettings.View
+	}{
+		{"platform default", nil, true, mailsettings.View{Provider: "ses", Configured: true, Readable: true, From: "Payvand <no-reply@payvand.ir>", Delivery: "ses"}},
+		{"ses with a from", &mailsettings.Settings{Provider: "ses", Credentials: mailsettings.Credentials{From: "a@payvand.ir"}}, true,
+			mailsettings.View{Provider: "ses", Configured: true, Custom: true, Readable: true, From: "a@payvand.ir", Delivery: "ses"}},
+		{"smtp", &mailsettings.Settings{Provider: "smtp", Credentials: mailsettings.Credentials{From: "a@x.test", Host: "smtp.x.test", Port: 587, Username: "u", Password: "secret", Security: "starttls"}}, true,
+			mailsettings.View{Provider: "smtp", Configured: true, Custom: true, Readable: true, From: "a@x.test", Delivery: "smtp", Host: "smtp.x.test", Port: 587, Username: "u", Security: "starttls", PasswordSet: true}},
+		{"unreadable ses", &mailsettings.Settings{Provider: "ses"}, false, mailsettings.View{Provider: "ses", Custom: true, Delivery: "ses"}},
+		{"unreadable smtp", &mailsettings.Settings{Provider: "smtp"}, false, mailsettings.View{Provider: "smtp", Custom: true, Delivery: "smtp"}},
+	} {
+		if got := mailsettings.ViewOf(c.s, c.readable, p); got != c.want {
+			t.Errorf("%s:\n got %+v\nwant %+v", c.name, got, c.want)
+		}
+	}
+}
