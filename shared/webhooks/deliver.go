@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -323,12 +323,12 @@ func (d *Deliverer) post(ctx context.Context, e *Endpoint, id string, body []byt
 	req.Header.Set("webhook-id", id)
 	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
 	req.Header.Set("webhook-signature", sig)
-	start := time.Now()
-	resp, err := d.client().Do(req)
+	c, start := d.client(), time.Now()
+	resp, err := c.Do(req)
 	if err != nil {
 		r := result{took: time.Since(start), err: short(err.Error())}
-		if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
-			r.err = fmt.Sprintf("no answer within %s", Timeout)
+		if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+			r.err = fmt.Sprintf("timed out after %s", c.Timeout)
 		}
 		return r
 	}

@@ -52,7 +52,9 @@ type Endpoint struct {
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	// Delivery state, kept as attributes of their own beside the endpoint
-	// JSON so that deliveries change them in place (see stateOf).
+	// JSON (toItem) so that deliveries change them in place; Save writes
+	// them back as they were read, so an API update racing a delivery can
+	// lose one count.
 	ConsecutiveFailures int        `json:"consecutive_failures" doc:"failed attempts since the last success"`
 	FailingSince        *time.Time `json:"failing_since,omitempty" doc:"first failed attempt since the last success"`
 	DisabledReason      string     `json:"disabled_reason,omitempty" doc:"why deliveries disabled the endpoint"`

@@ -138,3 +138,35 @@ type clock struct{ off atomic.Int64 }
 
 func (c *clock) now() time.Time           { return time.Now().Add(time.Duration(c.off.Load())) }
 func (c *clock) advance(by time.Duration) { c.off.Add(int64(by)) }
+
+// An endpoint that does not answer in time failed the attempt, and the
+// log says why in short.
+func TestATimeoutIsAFailedAttempt(t *testing.T) {
+	ctx := context.Background()
+	db, _ := embedded.Open(t.TempDir())
+	defer db.Close()
+	db.CreateTable(ctx, "tenant-acme")
+	tb := db.Table("tenant-acme")
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	e := &webhooks.Endpoint{URL: srv.URL, Active: true}
+	if err := webhooks.Save(ctx, tb, e, true); err != nil {
+		t.Fatal(err)
+	}
+	d := &webhooks.Deliverer{AllowPrivate: true, Client: &http.Client{Timeout: 50 * time.Millisecond}}
+	ev := outbox.Event{ID: ids.New(), Type: "deal.won", Tenant: "acme", OccurredAt: time.Now(), Data: json.RawMessage(`{}`)}
+	if err := d.Handle(ctx, tb, ev); err != nil {
+		t.Fatal(err)
+	}
+	log, _, _, err := webhooks.Deliveries(ctx, tb, e.ID, webhooks.LogFilter{})
+	if err != nil || len(log) != 1 || log[0].Error != "timed out after 50ms" || log[0].StatusCode != 0 || log[0].Status != webhooks.Retrying {
+		t.Fatalf("log %+v %v", log, err)
+	}
+}
