@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"payvand.dev/shared/awssign"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/mail"
 	"payvand.dev/shared/mail/sesmail"
@@ -226,7 +227,7 @@ func TestGetSESAccount(t *testing.T) {
 	defer denied.Close()
 	cfg.BaseEndpoint = aws.String(denied.URL)
 	_, err = mailsettings.GetSESAccount(context.Background(), cfg)
-	e, ok := err.(*mailsettings.SESError)
+	e, ok := err.(*awssign.Error)
 	if !ok || e.Status != 403 || e.Code != "AccessDeniedException" || !strings.Contains(e.Message, "ses:GetAccount") {
 		t.Fatalf("denied: %#v", err)
 	}

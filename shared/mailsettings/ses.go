@@ -2,17 +2,14 @@ package mailsettings
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"payvand.dev/shared/awssign"
 )
 
 // SESAccount is what SES v2 GetAccount says of the sending account.
@@ -27,65 +24,15 @@ type SESAccount struct {
 	} `json:"SendQuota"`
 }
 
-// SESError is a refused GetAccount: the status and AWS's error code.
-type SESError struct {
-	Status  int
-	Code    string
-	Message string
-}
-
-func (e *SESError) Error() string {
-	return fmt.Sprintf("SES answered %d %s %s", e.Status, e.Code, e.Message)
-}
-
 // GetSESAccount calls SES v2 GetAccount (GET /v2/email/account) with one
-// signed request (awssign sends a JSON body, which a GET has not).
+// signed request; a refusal is an *awssign.Error (status and AWS's code).
 func GetSESAccount(ctx context.Context, cfg aws.Config) (*SESAccount, error) {
-	endpoint := "https://email." + cfg.Region + ".amazonaws.com"
-	if cfg.BaseEndpoint != nil {
-		endpoint = strings.TrimSuffix(*cfg.BaseEndpoint, "/")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/v2/email/account", nil)
-	if err != nil {
-		return nil, err
-	}
 	if cfg.Credentials == nil {
-		return nil, fmt.Errorf("no AWS credentials")
-	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("credentials: %w", err)
-	}
-	empty := sha256.Sum256(nil)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(empty[:]), "ses", cfg.Region, time.Now()); err != nil {
-		return nil, err
-	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode/100 != 2 {
-		e := &SESError{Status: resp.StatusCode, Code: resp.Header.Get("X-Amzn-Errortype")}
-		var body struct {
-			Message string `json:"message"`
-			Msg     string `json:"Message"`
-		}
-		json.Unmarshal(raw, &body)
-		e.Message = body.Message + body.Msg
-		if i := strings.IndexByte(e.Code, ':'); i > 0 {
-			e.Code = e.Code[:i]
-		}
-		return nil, e
+		return nil, errors.New("no AWS credentials")
 	}
 	var a SESAccount
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return nil, fmt.Errorf("SES GetAccount: unreadable answer: %w", err)
+	if err := awssign.Do(ctx, cfg, awssign.Request{Service: "ses", Host: "email", Method: http.MethodGet, Path: "/v2/email/account", Response: &a}); err != nil {
+		return nil, err
 	}
 	return &a, nil
 }

@@ -26,6 +26,7 @@ import (
 
 	"payvand.dev/functions/app"
 	"payvand.dev/shared/auth"
+	"payvand.dev/shared/awssign"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/httpapi"
 	"payvand.dev/shared/jalali"
@@ -335,7 +336,7 @@ func (h deps) check(ctx context.Context) (ConnectionCheckAnswer, error) {
 	acct, err := mailsettings.GetSESAccount(ctx, h.d.AWS)
 	if err != nil {
 		slog.WarnContext(ctx, "ses GetAccount", "err", err)
-		var se *mailsettings.SESError
+		var se *awssign.Error
 		switch {
 		case errors.As(err, &se) && se.Status == http.StatusForbidden:
 			out.Message = fmt.Sprintf("Amazon SES refused the account check (%d %s): the platform's function may not call ses:GetAccount", se.Status, se.Code)
