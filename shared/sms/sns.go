@@ -71,10 +71,7 @@ func (s *SNS) Check(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("Amazon SNS could not be reached")
 	}
 	var out struct {
-		Entries []struct {
-			Key   string `xml:"key"`
-			Value string `xml:"value"`
-		} `xml:"GetSMSAttributesResult>attributes>entry"`
+		XMLName xml.Name `xml:"GetSMSAttributesResponse"`
 	}
 	if err := xml.Unmarshal(raw, &out); err != nil {
 		return "", fmt.Errorf("Amazon SNS answered unreadably")
