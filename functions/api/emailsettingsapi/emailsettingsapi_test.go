@@ -90,6 +90,16 @@ func TestConfigureSMTPAndCheckIt(t *testing.T) {
 		}
 		wantDocumented(t, e, "POST", "/api/email/test-connection", r)
 
+		// A server whose certificate is not trusted: the handshake's reason.
+		serverTLS, _ := smtptest.SelfSigned(t)
+		tlsPort := smtptest.Start(t, &smtptest.Server{TLS: serverTLS, User: "crm@alpha.test", Pass: "رمز-درست"})
+		e.Do("POST", "/api/settings/email/configure", ceo, map[string]any{"provider": "smtp", "credentials": map[string]any{"host": "127.0.0.1", "port": tlsPort,
+			"username": "crm@alpha.test", "password": "رمز-درست", "from": "crm@alpha.test", "security": "starttls"}}).Want(t, 200)
+		r = e.Do("POST", "/api/settings/email/test", ceo, nil).Want(t, 200)
+		if r.JSON["success"] != false || r.Data()["stage"] != "tls" || !strings.Contains(r.JSON["message"].(string), "certificate") {
+			t.Fatalf("untrusted certificate: %s", r.Raw)
+		}
+
 		// Nothing listening: the reason, not a problem.
 		conf["credentials"].(map[string]any)["port"] = 1
 		e.Do("POST", "/api/settings/email/configure", ceo, conf).Want(t, 200)
