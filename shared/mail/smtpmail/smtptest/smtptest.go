@@ -156,10 +156,11 @@ func (s *Server) serve(c net.Conn) {
 			r.Data = data
 			tp.PrintfLine("250 queued")
 		case "QUIT":
-			tp.PrintfLine("221 bye")
+			// Recorded before the reply: the client returns on it.
 			s.mu.Lock()
 			s.sessions = append(s.sessions, r)
 			s.mu.Unlock()
+			tp.PrintfLine("221 bye")
 			return
 		default:
 			tp.PrintfLine("502 unknown")
