@@ -110,6 +110,16 @@ func MonthLength(jy, jm int) int {
 	}
 }
 
+// FormatPtr is Format of an optional time: nil when t is nil or zero, so
+// a missing date's twin is null too.
+func FormatPtr(t *time.Time, loc *time.Location) *string {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	s := Format(*t, loc)
+	return &s
+}
+
 // Format returns "YYYY/MM/DD" of t in loc (t's own location if loc is nil),
 // or "" for the zero time or a time outside the supported range.
 func Format(t time.Time, loc *time.Location) string {

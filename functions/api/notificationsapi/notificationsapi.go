@@ -53,11 +53,7 @@ func view(ctx context.Context, n *notify.Notification) View {
 	loc := httpapi.LocationFrom(ctx)
 	v := View{ID: n.ID, UserID: n.UserID, Type: n.Type, Title: n.Title, Message: n.Message, Body: n.Message, Data: n.Data,
 		Link: n.Link, Read: n.Read, IsRead: n.Read, ReadAt: n.ReadAt, ActorID: n.ActorID, CreatedAt: n.CreatedAt,
-		CreatedAtJalali: jalali.Format(n.CreatedAt, loc)}
-	if n.ReadAt != nil {
-		j := jalali.Format(*n.ReadAt, loc)
-		v.ReadAtJalali = &j
-	}
+		CreatedAtJalali: jalali.Format(n.CreatedAt, loc), ReadAtJalali: jalali.FormatPtr(n.ReadAt, loc)}
 	return v
 }
 

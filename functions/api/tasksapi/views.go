@@ -92,10 +92,7 @@ func view(ctx context.Context, now time.Time, t *crm.Task) TaskView {
 	if len(t.AssigneeIDs) > 0 {
 		v.AssigneeID = &t.AssigneeIDs[0]
 	}
-	if t.CompletedAt != nil {
-		j := jalali.Format(*t.CompletedAt, loc)
-		v.CompletedAtJalali = &j
-	}
+	v.CompletedAtJalali = jalali.FormatPtr(t.CompletedAt, loc)
 	return v
 }
 

@@ -42,15 +42,7 @@ type View struct {
 func view(ctx context.Context, e *webhooks.Endpoint, secret string) View {
 	loc := httpapi.LocationFrom(ctx)
 	return View{Endpoint: *e, CreatedAtJalali: jalali.Format(e.CreatedAt, loc), UpdatedAtJalali: jalali.Format(e.UpdatedAt, loc),
-		FailingSinceJalali: jalaliOf(e.FailingSince, loc), DisabledAtJalali: jalaliOf(e.DisabledAt, loc), Secret: secret}
-}
-
-func jalaliOf(t *time.Time, loc *time.Location) *string {
-	if t == nil {
-		return nil
-	}
-	j := jalali.Format(*t, loc)
-	return &j
+		FailingSinceJalali: jalali.FormatPtr(e.FailingSince, loc), DisabledAtJalali: jalali.FormatPtr(e.DisabledAt, loc), Secret: secret}
 }
 
 // DeliveryView is one attempt of an endpoint's delivery log.
@@ -62,7 +54,7 @@ type DeliveryView struct {
 
 func deliveryView(ctx context.Context, dl *webhooks.Delivery) DeliveryView {
 	loc := httpapi.LocationFrom(ctx)
-	return DeliveryView{Delivery: *dl, AtJalali: jalali.Format(dl.At, loc), NextAttemptAtJalali: jalaliOf(dl.NextAttemptAt, loc)}
+	return DeliveryView{Delivery: *dl, AtJalali: jalali.Format(dl.At, loc), NextAttemptAtJalali: jalali.FormatPtr(dl.NextAttemptAt, loc)}
 }
 
 // DeliveriesInput pages and filters an endpoint's delivery log.
