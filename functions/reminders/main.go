@@ -19,6 +19,7 @@ import (
 	"payvand.dev/shared/mail"
 	"payvand.dev/shared/mail/sesmail"
 	"payvand.dev/shared/notify"
+	"payvand.dev/shared/store"
 	"payvand.dev/shared/tenancy"
 )
 
@@ -42,21 +43,9 @@ func main() {
 
 // Run reminds in every active tenant.
 func Run(ctx context.Context, control *tenancy.ControlPlane, sender mail.Sender, now time.Time) (int, error) {
-	ts, err := control.AllTenants(ctx)
-	if err != nil {
-		return 0, err
-	}
-	total, errs := 0, error(nil)
-	for _, t := range ts {
-		if t.Status != tenancy.StatusActive {
-			continue
-		}
-		n, err := notify.DueSoon(ctx, control.TableFor(t.Key), now)
-		total += n
-		errs = errors.Join(errs, err)
-		_, err = notify.Digest(ctx, control.TableFor(t.Key), sender, t.Key, now)
-		errs = errors.Join(errs, err)
-		errs = errors.Join(errs, (&campaign.Worker{Tables: control.TableFor}).Sweep(ctx, []string{t.Key}, now))
-	}
-	return total, errs
+	return control.ForActive(ctx, func(key string, t store.Table) (int, error) {
+		n, err := notify.DueSoon(ctx, t, now)
+		_, derr := notify.Digest(ctx, t, sender, key, now)
+		return n, errors.Join(err, derr, (&campaign.Worker{Tables: control.TableFor}).Sweep(ctx, []string{key}, now))
+	})
 }

@@ -6,13 +6,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"payvand.dev/functions/awsenv"
 	"payvand.dev/functions/boot"
+	"payvand.dev/shared/store"
 	"payvand.dev/shared/tenancy"
 	"payvand.dev/shared/webhooks"
 )
@@ -37,18 +37,5 @@ func main() {
 
 // Run sweeps every active tenant's due retries.
 func Run(ctx context.Context, control *tenancy.ControlPlane, d *webhooks.Deliverer) (int, error) {
-	ts, err := control.AllTenants(ctx)
-	if err != nil {
-		return 0, err
-	}
-	total, errs := 0, error(nil)
-	for _, t := range ts {
-		if t.Status != tenancy.StatusActive {
-			continue
-		}
-		n, err := d.Sweep(ctx, control.TableFor(t.Key))
-		total += n
-		errs = errors.Join(errs, err)
-	}
-	return total, errs
+	return control.ForActive(ctx, func(_ string, t store.Table) (int, error) { return d.Sweep(ctx, t) })
 }

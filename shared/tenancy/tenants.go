@@ -2,6 +2,7 @@ package tenancy
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -118,6 +119,26 @@ func (c *ControlPlane) ListTenants(ctx context.Context, f TenantFilter) ([]*Tena
 func (c *ControlPlane) AllTenants(ctx context.Context) ([]*Tenant, error) {
 	t, _, _, err := c.ListTenants(ctx, TenantFilter{Limit: 10000})
 	return t, err
+}
+
+// ForActive runs f on every active tenant (its key and table), going on
+// past a tenant's failure: the scheduled jobs' walk. It sums what f
+// counted and joins the errors.
+func (c *ControlPlane) ForActive(ctx context.Context, f func(key string, t store.Table) (int, error)) (int, error) {
+	ts, err := c.AllTenants(ctx)
+	if err != nil {
+		return 0, err
+	}
+	total, errs := 0, error(nil)
+	for _, t := range ts {
+		if t.Status != StatusActive {
+			continue
+		}
+		n, err := f(t.Key, c.TableFor(t.Key))
+		total += n
+		errs = errors.Join(errs, err)
+	}
+	return total, errs
 }
 
 // SetFeature turns one feature of a tenant on or off.
