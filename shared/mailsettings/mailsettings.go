@@ -142,8 +142,12 @@ func Validate(provider string, c Credentials, p Platform) (Credentials, error) {
 			out.Port = 465
 		}
 	}
-	if out.Port < 1 || out.Port > 65535 {
+	switch {
+	case out.Port < 1 || out.Port > 65535:
 		f.Add("credentials.port", "must be between 1 and 65535")
+	case out.Port == 25 && !p.Local:
+		// Lambda's network drops outbound port 25.
+		f.Add("credentials.port", "port 25 is blocked for outgoing connections on AWS; use 587 (starttls) or 465 (tls)")
 	}
 	if out.Security == "" {
 		out.Security = smtpmail.StartTLS

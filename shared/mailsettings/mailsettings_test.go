@@ -77,6 +77,8 @@ func TestValidate(t *testing.T) {
 		{"no host", "smtp", smtp(func(c *mailsettings.Credentials) { c.Host = "" }), aws, "credentials.host"},
 		{"host with a path", "smtp", smtp(func(c *mailsettings.Credentials) { c.Host = "smtp.example.com/x" }), aws, "credentials.host"},
 		{"port out of range", "smtp", smtp(func(c *mailsettings.Credentials) { c.Port = 70000 }), aws, "credentials.port"},
+		{"port 25 on AWS", "smtp", smtp(func(c *mailsettings.Credentials) { c.Port = 25 }), aws, "credentials.port"},
+		{"port 25 locally", "smtp", smtp(func(c *mailsettings.Credentials) { c.Port = 25 }), local, ""},
 		{"unknown security", "smtp", smtp(func(c *mailsettings.Credentials) { c.Security = "ssl3" }), aws, "credentials.security"},
 		{"none on AWS", "smtp", smtp(func(c *mailsettings.Credentials) { c.Security = "none"; c.Host = "127.0.0.1" }), aws, "credentials.security"},
 		{"none to a remote host locally", "smtp", smtp(func(c *mailsettings.Credentials) { c.Security = "none" }), local, "credentials.security"},
