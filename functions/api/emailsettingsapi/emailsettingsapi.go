@@ -191,7 +191,7 @@ func Register(s *httpapi.Server, d *app.Deps) {
 	}
 
 	httpapi.Register(s, route(http.MethodGet, "/api/settings/email", "email-settings", "The organization's mail provider (never a secret)",
-		"Which provider sends the organization's mail: `ses` (the platform's sender, with the organization's from-address when it set one) or `smtp` (its own server: host, port, username, security, and `password_set` — the password is never shown). `configured` is false when stored SMTP credentials no longer open (configure again).", false),
+		"Which provider sends the organization's mail: `ses` (the platform's sender, with the organization's from-address when it set one) or `smtp` (its own server: host, port, username, security, and `password_set` — the password is never shown). `configured` is false when the stored settings no longer open (the platform secret changed): configure again.", false),
 		func(ctx context.Context, _ *struct{}) (*SettingsBody, error) {
 			_, _, st, readable, err := h.load(ctx)
 			if err != nil {
