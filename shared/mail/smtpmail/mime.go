@@ -257,15 +257,16 @@ func parameter(key, value string) string {
 	return b.String()
 }
 
+// base64Lines is data in base64, 76 characters a line.
 func base64Lines(data []byte) []byte {
-	enc := base64.StdEncoding.EncodeToString(data)
-	var b bytes.Buffer
+	enc := make([]byte, base64.StdEncoding.EncodedLen(len(data)))
+	base64.StdEncoding.Encode(enc, data)
+	out := make([]byte, 0, len(enc)+len(enc)/76*2)
 	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
+		out = append(append(out, enc[:76]...), '\r', '\n')
 		enc = enc[76:]
 	}
-	b.WriteString(enc)
-	return b.Bytes()
+	return append(out, enc...)
 }
 
 // EncodeHeader encodes a header value as RFC 2047 words when it is not

@@ -282,3 +282,17 @@ func TestCheckReportsEachFailure(t *testing.T) {
 		t.Error("no check authenticated")
 	}
 }
+
+// BenchmarkBuild is one campaign message: a Persian subject, text and
+// HTML bodies and a 100 KB attachment.
+func BenchmarkBuild(b *testing.B) {
+	m := mail.Message{To: []string{"مشتری <customer@example.com>"}, Subject: persianSubject, Text: strings.Repeat(persianText+"\n", 20),
+		HTML: strings.Repeat(persianHTML, 20), Attachments: []mail.Attachment{mail.Attach("فاکتور.pdf", "application/pdf", make([]byte, 100<<10))}}
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Build("شرکت آلفا <crm@alpha.test>", m, "id@alpha.test", now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
