@@ -313,7 +313,9 @@ func SMTPConfig(c Credentials, local bool) smtpmail.Config {
 // without a from-address, or the platform sends to the outbox).
 // secretKey is auth.Tokens.Derive(KeyPurpose). Credentials that no
 // longer open are an ECONFLICT error, never a silent fallback to another
-// sender.
+// sender. Take one sender for a whole campaign: the SMTP sender shares
+// one session between messages sent one after another, and is an
+// io.Closer that ends it (else it ends after smtpmail.IdleTimeout).
 func SenderFor(ctx context.Context, t store.Table, platformDefault mail.Sender, secretKey []byte) (mail.Sender, error) {
 	s, err := Load(ctx, t, secretKey)
 	if err != nil {

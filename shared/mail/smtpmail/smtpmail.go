@@ -16,6 +16,7 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -55,13 +56,94 @@ type Config struct {
 	Refuse func(netip.Addr) bool
 }
 
-// Sender sends with one account.
-type Sender struct{ Config Config }
+// Sender sends with one account. Messages sent one after another share
+// a session (RSET between them, as a campaign sends) for at most
+// MaxPerSession messages; a session left idle for IdleTimeout is closed,
+// and Close ends it at once. A Sender is safe for concurrent use: a send
+// that finds the session busy opens its own.
+type Sender struct {
+	Config Config
+
+	mu   sync.Mutex
+	idle *session // the session a next send takes
+}
 
 var _ mail.Sender = (*Sender)(nil)
 
 // New returns a sender for the account.
 func New(c Config) *Sender { return &Sender{Config: c} }
+
+// MaxPerSession and IdleTimeout bound a shared session: servers limit
+// messages per connection and drop quiet ones.
+const (
+	MaxPerSession = 50
+	IdleTimeout   = 15 * time.Second
+)
+
+// session is one open, authenticated SMTP session.
+type session struct {
+	c     *smtp.Client
+	raw   net.Conn // the TCP connection (deadlines reach TLS through it)
+	sent  int
+	timer *time.Timer // closes it when left idle
+}
+
+// arm bounds the next exchange by timeout and by ctx; the returned func
+// disarms.
+func (ss *session) arm(ctx context.Context, timeout time.Duration) func() bool {
+	deadline := time.Now().Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	ss.raw.SetDeadline(deadline)
+	return context.AfterFunc(ctx, func() { ss.raw.SetDeadline(time.Unix(1, 0)) })
+}
+
+func (ss *session) close() { ss.c.Close() }
+
+// take returns the idle session, if any, for the caller alone.
+func (s *Sender) take() *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.idle
+	s.idle = nil
+	if ss != nil && !ss.timer.Stop() {
+		return nil // its timer is closing it
+	}
+	return ss
+}
+
+// give keeps ss for the next send, or ends it when another is kept or it
+// has sent its share.
+func (s *Sender) give(ss *session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.idle != nil || ss.sent >= MaxPerSession {
+		go func() { ss.c.Quit(); ss.close() }()
+		return
+	}
+	s.idle = ss
+	ss.timer = time.AfterFunc(IdleTimeout, func() {
+		s.mu.Lock()
+		if s.idle == ss {
+			s.idle = nil
+		}
+		s.mu.Unlock()
+		ss.raw.SetDeadline(time.Now().Add(5 * time.Second))
+		ss.c.Quit()
+		ss.close()
+	})
+}
+
+// Close ends the idle session (QUIT).
+func (s *Sender) Close() error {
+	if ss := s.take(); ss != nil {
+		ss.raw.SetDeadline(time.Now().Add(5 * time.Second))
+		ss.c.Quit()
+		ss.close()
+	}
+	return nil
+}
 
 // Error is a failed session: the step that failed and why.
 type Error struct {
@@ -143,12 +225,13 @@ func (c Config) tlsConfig() *tls.Config {
 // Check connects, greets, secures the connection and authenticates as
 // Send would, then quits: no message is sent.
 func (s *Sender) Check(ctx context.Context) error {
-	c, done, err := s.session(ctx, s.Config.timeout())
+	ss, err := s.open(ctx, s.Config.timeout())
 	if err != nil {
 		return err
 	}
-	defer done()
-	c.Quit()
+	defer ss.close()
+	defer ss.arm(ctx, s.Config.timeout())()
+	ss.c.Quit()
 	return nil
 }
 
@@ -170,35 +253,70 @@ func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c, done, err := s.session(ctx, s.Config.sendTimeout())
+	ss := s.take()
+	if ss != nil {
+		disarm := ss.arm(ctx, s.Config.sendTimeout())
+		err := ss.c.Reset() // the server is still there and ready for a message
+		disarm()
+		if err != nil {
+			ss.close()
+			ss = nil
+		}
+	}
+	if ss == nil {
+		if ss, err = s.open(ctx, s.Config.sendTimeout()); err != nil {
+			return "", err
+		}
+	}
+	disarm := ss.arm(ctx, s.Config.sendTimeout())
+	err = transaction(ss.c, from.Address, rcpts, raw)
+	disarm()
+	ss.sent++
+	var serr *Error
+	if err == nil || errors.As(err, &serr) && serr.refused() {
+		// The server answered: the session goes on.
+		s.give(ss)
+	} else {
+		ss.close()
+	}
 	if err != nil {
 		return "", err
 	}
-	defer done()
-	if err := c.Mail(from.Address); err != nil {
-		return "", &Error{"mail", err}
+	return msgID, nil
+}
+
+// transaction is MAIL, RCPT for each recipient and DATA.
+func transaction(c *smtp.Client, from string, rcpts []string, raw []byte) error {
+	if err := c.Mail(from); err != nil {
+		return &Error{"mail", err}
 	}
 	for _, r := range rcpts {
 		if err := c.Rcpt(r); err != nil {
-			return "", &Error{"rcpt", fmt.Errorf("%s: %w", r, err)}
+			return &Error{"rcpt", fmt.Errorf("%s: %w", r, err)}
 		}
 	}
 	w, err := c.Data()
 	if err != nil {
-		return "", &Error{"data", err}
+		return &Error{"data", err}
 	}
 	if _, err := w.Write(raw); err != nil {
-		return "", &Error{"data", err}
+		return &Error{"data", err}
 	}
 	if err := w.Close(); err != nil { // the server's answer to the message
-		return "", &Error{"data", err}
+		return &Error{"data", err}
 	}
-	c.Quit()
-	return msgID, nil
+	return nil
 }
 
-// session opens an authenticated session; done closes it.
-func (s *Sender) session(ctx context.Context, timeout time.Duration) (*smtp.Client, func(), error) {
+// refused reports an error that is the server's answer (a reply code),
+// after which the session can go on.
+func (e *Error) refused() bool {
+	var te *textproto.Error
+	return errors.As(e.Err, &te)
+}
+
+// open opens an authenticated session.
+func (s *Sender) open(ctx context.Context, timeout time.Duration) (*session, error) {
 	cfg := s.Config
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
 	deadline := time.Now().Add(timeout)
@@ -217,14 +335,15 @@ func (s *Sender) session(ctx context.Context, timeout time.Duration) (*smtp.Clie
 	}
 	conn, err := dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, nil, &Error{"connect", err}
+		return nil, &Error{"connect", err}
 	}
+	raw := conn
 	conn.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	fail := func(stage string, err error) (*smtp.Client, func(), error) {
-		stop()
-		conn.Close()
-		return nil, nil, &Error{stage, err}
+	defer stop()
+	fail := func(stage string, err error) (*session, error) {
+		raw.Close()
+		return nil, &Error{stage, err}
 	}
 	if cfg.security() == TLS {
 		tc := tls.Client(conn, cfg.tlsConfig())
@@ -270,7 +389,7 @@ func (s *Sender) session(ctx context.Context, timeout time.Duration) (*smtp.Clie
 			return fail("auth", err)
 		}
 	}
-	return c, func() { stop(); c.Close() }, nil
+	return &session{c: c, raw: raw}, nil
 }
 
 func hasWord(list, word string) bool {

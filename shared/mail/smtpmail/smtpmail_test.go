@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -132,6 +133,7 @@ func TestSendDeliversPersianMessageIntact(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			s.Close() // the session waits for a next message until then
 			got := srv.Last(t)
 			if !got.TLS || got.AuthUser != "crm@alpha.test" || got.From != "crm@alpha.test" || strings.Join(got.Rcpt, ",") != "customer@example.com,b@example.org" {
 				t.Fatalf("session %+v", got)
@@ -190,9 +192,11 @@ func TestCcHeadersAndAttachments(t *testing.T) {
 	m := mail.Message{To: []string{"a@example.com"}, Cc: []string{"مدیر فروش <manager@example.com>"}, Subject: persianSubject, Text: persianText, HTML: persianHTML,
 		Headers:     map[string]string{"list-unsubscribe": "<https://app.test/u/1>", "Subject": "override", "X-Note": "یادداشت", "Bad Name": "x"},
 		Attachments: []mail.Attachment{mail.Attach("فاکتور ۱۴۰۴.pdf", "application/pdf", pdf)}}
-	if _, err := New(Config{Host: "127.0.0.1", Port: port, Username: "u", Password: "p", From: "crm@alpha.test", TLS: clientTLS}).Send(context.Background(), m); err != nil {
+	sender := New(Config{Host: "127.0.0.1", Port: port, Username: "u", Password: "p", From: "crm@alpha.test", TLS: clientTLS})
+	if _, err := sender.Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
+	sender.Close()
 	got := srv.Last(t)
 	if strings.Join(got.Rcpt, ",") != "a@example.com,manager@example.com" {
 		t.Errorf("recipients %v", got.Rcpt)
@@ -294,5 +298,65 @@ func BenchmarkBuild(b *testing.B) {
 		if _, err := Build("شرکت آلفا <crm@alpha.test>", m, "id@alpha.test", now); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A campaign's messages share one session: RSET between them, a new
+// session after MaxPerSession or when the server dropped the old one,
+// and a refused recipient fails its message only.
+func TestSequentialSendsShareASession(t *testing.T) {
+	serverTLS, clientTLS := smtptest.SelfSigned(t)
+	srv := &smtptest.Server{TLS: serverTLS, User: "u", Pass: "p", RefuseRcpt: "gone@example.com"}
+	port := smtptest.Start(t, srv)
+	s := New(Config{Host: "127.0.0.1", Port: port, Username: "u", Password: "p", From: "crm@alpha.test", TLS: clientTLS})
+	send := func(to string) error {
+		_, err := s.Send(context.Background(), mail.Message{To: []string{to}, Subject: "سلام " + to, Text: "x"})
+		return err
+	}
+	for i := range 3 {
+		if err := send(fmt.Sprintf("c%d@example.com", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := send("gone@example.com")
+	var e *Error
+	if !errors.As(err, &e) || e.Stage != "rcpt" || !strings.Contains(e.Reason(s.Config), "550") {
+		t.Fatalf("refused recipient: %v", err)
+	}
+	if err := send("c3@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if n := srv.Connections(); n != 1 {
+		t.Fatalf("%d connections for 5 messages, want 1", n)
+	}
+	got := srv.Last(t)
+	if len(got.Messages) != 4 || got.Resets != 4 || !strings.Contains(string(got.Messages[3]), "c3@example.com") {
+		t.Fatalf("session: %d messages, %d resets", len(got.Messages), got.Resets)
+	}
+
+	// The server dropped the idle session: the next message opens another.
+	if err := send("d@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	srv.Drop()
+	if err := send("e@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if n := srv.Connections(); n != 3 {
+		t.Fatalf("%d connections, want 3", n)
+	}
+
+	// At most MaxPerSession messages a session.
+	before := srv.Connections()
+	for i := range MaxPerSession + 1 {
+		if err := send(fmt.Sprintf("m%d@example.com", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	if n := srv.Connections() - before; n != 2 {
+		t.Fatalf("%d connections for %d messages, want 2", n, MaxPerSession+1)
 	}
 }

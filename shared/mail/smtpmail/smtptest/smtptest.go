@@ -43,13 +43,16 @@ func SelfSigned(t testing.TB) (server, client *tls.Config) {
 }
 
 // Session is what the server was given in one session that ended with
-// QUIT.
+// QUIT. From, Rcpt and Data are those of its last transaction;
+// Messages holds every message it took.
 type Session struct {
 	AuthUser, AuthPass string
 	From               string
 	Rcpt               []string
 	Data               []byte // as read by a dot reader: lines end in LF
 	TLS                bool
+	Messages           [][]byte
+	Resets             int
 }
 
 // Server is a minimal SMTP server on 127.0.0.1: EHLO, STARTTLS, AUTH
@@ -62,10 +65,15 @@ type Server struct {
 	User     string
 	Pass     string
 
-	ln       net.Listener
-	mu       sync.Mutex
-	sessions []Session
-	wg       sync.WaitGroup
+	// RefuseRcpt answers 550 to RCPT TO this address.
+	RefuseRcpt string
+
+	ln          net.Listener
+	mu          sync.Mutex
+	sessions    []Session
+	connections int
+	conns       []net.Conn
+	wg          sync.WaitGroup
 }
 
 // Start serves until the test ends and returns the port.
@@ -87,11 +95,15 @@ func Start(t testing.TB, s *Server) int {
 			if err != nil {
 				return
 			}
+			s.mu.Lock()
+			s.connections++
+			s.conns = append(s.conns, c)
+			s.mu.Unlock()
 			s.wg.Add(1)
 			go func() { defer s.wg.Done(); s.serve(c) }()
 		}
 	}()
-	t.Cleanup(func() { ln.Close(); s.wg.Wait() })
+	t.Cleanup(func() { ln.Close(); s.Drop(); s.wg.Wait() })
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
@@ -142,10 +154,19 @@ func (s *Server) serve(c net.Conn) {
 			r.AuthUser, r.AuthPass = parts[1], parts[2]
 			tp.PrintfLine("235 2.7.0 Authentication successful")
 		case "MAIL":
-			r.From = strings.Trim(strings.TrimPrefix(arg, "FROM:"), "<>")
+			r.From, r.Rcpt = strings.Trim(strings.TrimPrefix(arg, "FROM:"), "<>"), nil
 			tp.PrintfLine("250 ok")
 		case "RCPT":
-			r.Rcpt = append(r.Rcpt, strings.Trim(strings.TrimPrefix(arg, "TO:"), "<>"))
+			to := strings.Trim(strings.TrimPrefix(arg, "TO:"), "<>")
+			if s.RefuseRcpt != "" && to == s.RefuseRcpt {
+				tp.PrintfLine("550 5.1.1 no such user")
+				continue
+			}
+			r.Rcpt = append(r.Rcpt, to)
+			tp.PrintfLine("250 ok")
+		case "RSET":
+			r.From, r.Rcpt = "", nil
+			r.Resets++
 			tp.PrintfLine("250 ok")
 		case "DATA":
 			tp.PrintfLine("354 end with .")
@@ -154,6 +175,7 @@ func (s *Server) serve(c net.Conn) {
 				return
 			}
 			r.Data = data
+			r.Messages = append(r.Messages, data)
 			tp.PrintfLine("250 queued")
 		case "QUIT":
 			// Recorded before the reply: the client returns on it.
@@ -166,6 +188,23 @@ func (s *Server) serve(c net.Conn) {
 			tp.PrintfLine("502 unknown")
 		}
 	}
+}
+
+// Connections is the number of connections accepted so far.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connections
+}
+
+// Drop closes every open connection (a server that restarted).
+func (s *Server) Drop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.conns {
+		c.Close()
+	}
+	s.conns = nil
 }
 
 // Sessions returns the sessions so far.
