@@ -360,3 +360,27 @@ func TestSequentialSendsShareASession(t *testing.T) {
 		t.Fatalf("%d connections for %d messages, want 2", n, MaxPerSession+1)
 	}
 }
+
+// BenchmarkSend is one message of a campaign over STARTTLS to a server
+// on loopback: in a shared session, and with a session of its own.
+func BenchmarkSend(b *testing.B) {
+	serverTLS, clientTLS := smtptest.SelfSigned(b)
+	srv := &smtptest.Server{TLS: serverTLS, User: "u", Pass: "p"}
+	port := smtptest.Start(b, srv)
+	m := mail.Message{To: []string{"c@example.com"}, Subject: persianSubject, Text: persianText, HTML: persianHTML}
+	for _, shared := range []bool{true, false} {
+		name := map[bool]string{true: "shared session", false: "session per message"}[shared]
+		b.Run(name, func(b *testing.B) {
+			s := New(Config{Host: "127.0.0.1", Port: port, Username: "u", Password: "p", From: "crm@alpha.test", TLS: clientTLS})
+			for b.Loop() {
+				if _, err := s.Send(context.Background(), m); err != nil {
+					b.Fatal(err)
+				}
+				if !shared {
+					s.Close()
+				}
+			}
+			s.Close()
+		})
+	}
+}
