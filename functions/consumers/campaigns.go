@@ -9,6 +9,7 @@ import (
 	"payvand.dev/functions/app"
 	"payvand.dev/shared/campaign"
 	pmail "payvand.dev/shared/mail"
+	"payvand.dev/shared/mailsettings"
 )
 
 // CampaignWorker is the e-mail campaign consumer of a process: tables
@@ -19,7 +20,14 @@ func CampaignWorker(d *app.Deps, tables Tables, timer campaign.Timer) (*campaign
 		return nil, err
 	}
 	return &campaign.Worker{Tables: tables, UnsubscribeKey: key, Timer: timer,
-		Mail: func(context.Context, string) (pmail.Sender, error) { return d.Mail, nil }}, nil
+		// The tenant's own SMTP server or from-address when it chose one.
+		Mail: func(ctx context.Context, tenant string) (pmail.Sender, error) {
+			secret, err := d.Tokens.Derive(mailsettings.KeyPurpose)
+			if err != nil {
+				return nil, err
+			}
+			return mailsettings.SenderFor(ctx, tables(tenant), d.Mail, secret)
+		}}, nil
 }
 
 // startCampaigns runs campaigns in-process: queued ones in the background

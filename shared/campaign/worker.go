@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/url"
 	"sync"
 	"time"
@@ -89,6 +90,9 @@ func (w *Worker) Run(ctx context.Context, tenant, id string) error {
 	sender, err := w.Mail(ctx, tenant)
 	if err != nil {
 		return err
+	}
+	if c, ok := sender.(io.Closer); ok { // an SMTP session kept for the campaign
+		defer c.Close()
 	}
 	m := Mailer{Mail: sender, Tenant: tenant}
 	if w.UnsubscribeKey != nil {

@@ -72,7 +72,7 @@ func (p Platform) Domain() string {
 	if p.Identity != "" {
 		return strings.ToLower(domainOf(p.Identity))
 	}
-	if a, err := smtpmail.ParseFrom(p.From); err == nil {
+	if a, err := mail.ParseFrom(p.From); err == nil {
 		return strings.ToLower(domainOf(a.Address))
 	}
 	return ""
@@ -93,7 +93,7 @@ func Validate(provider string, c Credentials, p Platform) (Credentials, error) {
 	from := strings.TrimSpace(c.From)
 	var addr string
 	if from != "" {
-		if a, err := smtpmail.ParseFrom(from); err != nil || strings.ContainsAny(from, "\r\n") {
+		if a, err := mail.ParseFrom(from); err != nil || strings.ContainsAny(from, "\r\n") {
 			f.Add("credentials.from", "must be an address such as sales@example.com or Alpha Co <sales@example.com>")
 		} else {
 			addr = strings.ToLower(a.Address)

@@ -9,6 +9,7 @@ package emailapi
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"payvand.dev/shared/campaign"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/httpapi"
+	"payvand.dev/shared/mailsettings"
 	"payvand.dev/shared/store"
 )
 
@@ -151,7 +153,18 @@ func registerSend(s *httpapi.Server, d *app.Deps) {
 		if err != nil {
 			return "", err
 		}
-		return campaign.SendOne(ctx, t, d.Mail, auth.PrincipalFrom(ctx).TenantKey,
+		secret, err := d.Tokens.Derive(mailsettings.KeyPurpose)
+		if err != nil {
+			return "", err
+		}
+		sender, err := mailsettings.SenderFor(ctx, t, d.Mail, secret)
+		if err != nil {
+			return "", err
+		}
+		if c, ok := sender.(io.Closer); ok {
+			defer c.Close()
+		}
+		return campaign.SendOne(ctx, t, sender, auth.PrincipalFrom(ctx).TenantKey,
 			campaign.Single{To: in.Body.To, Cc: in.Body.Cc, Content: c, Attachments: atts})
 	}
 	sendRoute := route(http.MethodPost, "/send", "send", "Send one message",

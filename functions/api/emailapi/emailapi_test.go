@@ -15,6 +15,7 @@ import (
 	"payvand.dev/functions/consumers"
 	"payvand.dev/functions/internal/apitest"
 	"payvand.dev/shared/mail"
+	"payvand.dev/shared/mail/smtpmail/smtptest"
 	"payvand.dev/shared/outbox"
 )
 
@@ -389,4 +390,49 @@ func uploadDocument(t *testing.T, e *apitest.Env, tok, name string, data []byte)
 	body.WriteString("\r\n--B--\r\n")
 	r := e.Do(http.MethodPost, "/api/documents", tok, body.String(), "Content-Type: multipart/form-data; boundary=B").Want(t, 201)
 	return r.Data()["id"].(string)
+}
+
+// An organization that configured its own SMTP server sends its messages
+// and campaigns through it (one session for the campaign), not through
+// the platform's sender.
+func TestTheTenantsOwnSMTPServerSendsItsMail(t *testing.T) {
+	apitest.EachStore(t, func(t *testing.T, e *apitest.Env) {
+		live(t, e)
+		serverTLS, _ := smtptest.SelfSigned(t)
+		srv := &smtptest.Server{TLS: serverTLS, NoTLS: true, User: "crm@alpha.test", Pass: "pw"}
+		port := smtptest.Start(t, srv)
+		ceo := e.CEO("alpha")
+		e.Do("POST", "/api/settings/email/configure", ceo, map[string]any{"provider": "smtp", "credentials": map[string]any{"host": "127.0.0.1", "port": port,
+			"username": "crm@alpha.test", "password": "pw", "from": "Alpha <crm@alpha.test>", "security": "none"}}).Want(t, 200)
+		e.Do("POST", "/api/email/send", ceo, map[string]any{"to": "one@example.com", "subject": "سلام", "text": "یک"}).Want(t, 200)
+		id := e.Do("POST", "/api/email/bulk", ceo, map[string]any{"subject": "News", "text": "x", "recipients": []string{"a@example.com", "b@example.com", "c@example.com"}}).Want(t, 202).JSON["campaign_id"].(string)
+		waitStatus(t, e, ceo, id, "completed", 20*time.Second)
+		var got []string
+		campaignSessions := 0
+		for _, s := range srv.Sessions() {
+			if len(s.Messages) == 3 {
+				campaignSessions++
+			}
+			for _, m := range s.Messages {
+				for _, line := range strings.Split(string(m), "\n") {
+					if strings.HasPrefix(line, "To: ") {
+						got = append(got, strings.TrimPrefix(line, "To: "))
+					}
+				}
+			}
+		}
+		if strings.Join(got, ",") != "<one@example.com>,<a@example.com>,<b@example.com>,<c@example.com>" || campaignSessions != 1 {
+			t.Fatalf("the SMTP server got %v in %d campaign sessions", got, campaignSessions)
+		}
+		for _, m := range sentMail(t, e) {
+			if m.Tenant == "alpha" {
+				t.Fatalf("alpha's mail went to the platform's outbox: %v", m.To)
+			}
+		}
+		// Beta, which chose nothing, still sends through the platform.
+		e.Do("POST", "/api/email/send", e.CEO("beta"), map[string]any{"to": "x@example.com", "subject": "Hi", "text": "x"}).Want(t, 200)
+		if n := len(sentMail(t, e)); n != 1 {
+			t.Fatalf("%d messages in the platform outbox", n)
+		}
+	})
 }

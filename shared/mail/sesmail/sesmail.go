@@ -6,7 +6,10 @@ package sesmail
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,6 +33,10 @@ func New(cfg aws.Config, from string) mail.Sender { return &SES{Config: cfg, Fro
 func (s *SES) Send(ctx context.Context, m mail.Message) (string, error) {
 	// The raw form carries what the simple one cannot everywhere: the
 	// List-Unsubscribe fields and attachments.
+	raw, err := mail.Compose(s.From, m, messageID(s.From), time.Now())
+	if err != nil {
+		return "", &crm.Error{Code: crm.EVALIDATION, Message: "the message cannot be sent: " + err.Error()}
+	}
 	dest := map[string]any{"ToAddresses": m.To}
 	if len(m.Cc) > 0 {
 		dest["CcAddresses"] = m.Cc
@@ -37,7 +44,7 @@ func (s *SES) Send(ctx context.Context, m mail.Message) (string, error) {
 	req := map[string]any{
 		"FromEmailAddress": s.From,
 		"Destination":      dest,
-		"Content":          map[string]any{"Raw": map[string]any{"Data": mail.Compose(s.From, m, time.Now())}},
+		"Content":          map[string]any{"Raw": map[string]any{"Data": raw}},
 	}
 	// Bounces and complaints come back through the configuration set's
 	// event destination, tagged with the tenant whose list they feed.
@@ -52,4 +59,18 @@ func (s *SES) Send(ctx context.Context, m mail.Message) (string, error) {
 		return "", crm.Wrap(err, "ses send")
 	}
 	return out.MessageId, nil
+}
+
+// messageID is a unique Message-ID on the sender's domain (SES keeps one
+// a message gives).
+func messageID(from string) string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	domain := "payvand"
+	if a, err := mail.ParseFrom(from); err == nil {
+		if _, d, ok := strings.Cut(a.Address, "@"); ok {
+			domain = d
+		}
+	}
+	return hex.EncodeToString(b) + "@" + domain
 }

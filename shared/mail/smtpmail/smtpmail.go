@@ -237,7 +237,7 @@ func (s *Sender) Check(ctx context.Context) error {
 
 // Send delivers one message and returns its Message-ID.
 func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
-	from, err := ParseFrom(s.Config.From)
+	from, err := mail.ParseFrom(s.Config.From)
 	if err != nil {
 		return "", err
 	}
@@ -245,11 +245,11 @@ func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
 		return "", errors.New("smtp: a message needs a recipient")
 	}
 	msgID := ids.New() + "@" + domainOf(from.Address)
-	raw, err := Build(s.Config.From, m, msgID, time.Now())
+	raw, err := mail.Compose(s.Config.From, m, msgID, time.Now())
 	if err != nil {
 		return "", err
 	}
-	rcpts, err := Recipients(append(append([]string(nil), m.To...), m.Cc...))
+	rcpts, err := mail.Recipients(append(append([]string(nil), m.To...), m.Cc...))
 	if err != nil {
 		return "", err
 	}
@@ -357,7 +357,7 @@ func (s *Sender) open(ctx context.Context, timeout time.Duration) (*session, err
 		return fail("greeting", err)
 	}
 	local := "localhost"
-	if a, err := ParseFrom(cfg.From); err == nil && domainOf(a.Address) != "" {
+	if a, err := mail.ParseFrom(cfg.From); err == nil && domainOf(a.Address) != "" {
 		local = domainOf(a.Address)
 	}
 	if err := c.Hello(local); err != nil {

@@ -158,7 +158,7 @@ func TestSendDeliversPersianMessageIntact(t *testing.T) {
 	}
 }
 
-func TestBuildChoosesTheBodyEncoding(t *testing.T) {
+func TestComposeChoosesTheBodyEncoding(t *testing.T) {
 	cases := []struct {
 		name, text, html, encoding, contentType string
 	}{
@@ -169,7 +169,7 @@ func TestBuildChoosesTheBodyEncoding(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			raw, err := Build("crm@alpha.test", mail.Message{To: []string{"x@example.com"}, Subject: "Report", Text: c.text, HTML: c.html}, "id@alpha.test", time.Now())
+			raw, err := mail.Compose("crm@alpha.test", mail.Message{To: []string{"x@example.com"}, Subject: "Report", Text: c.text, HTML: c.html}, "id@alpha.test", time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,19 +214,19 @@ func TestCcHeadersAndAttachments(t *testing.T) {
 	}
 }
 
-func TestBuildRefusesHeaderInjection(t *testing.T) {
-	raw, err := Build("crm@alpha.test", mail.Message{To: []string{"x@example.com"}, Subject: "hi\r\nBcc: victim@example.com", Text: "x"}, "id@a", time.Now())
+func TestComposeRefusesHeaderInjection(t *testing.T) {
+	raw, err := mail.Compose("crm@alpha.test", mail.Message{To: []string{"x@example.com"}, Subject: "hi\r\nBcc: victim@example.com", Text: "x"}, "id@a", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(string(raw), "\r\nBcc:") {
 		t.Fatalf("a subject added a header:\n%s", raw)
 	}
-	raw, err = Build("crm@alpha.test", mail.Message{To: []string{"x@example.com"}, Text: "x", Headers: map[string]string{"X-Tag": "a\r\nBcc: victim@example.com"}}, "id@a", time.Now())
+	raw, err = mail.Compose("crm@alpha.test", mail.Message{To: []string{"x@example.com"}, Text: "x", Headers: map[string]string{"X-Tag": "a\r\nBcc: victim@example.com"}}, "id@a", time.Now())
 	if err != nil || strings.Contains(string(raw), "\r\nBcc:") {
 		t.Fatalf("a header value added a header (%v):\n%s", err, raw)
 	}
-	if _, err := Build("crm@alpha.test", mail.Message{To: []string{"x@example.com\r\nBcc: v@example.com"}, Text: "x"}, "id@a", time.Now()); err == nil {
+	if _, err := mail.Compose("crm@alpha.test", mail.Message{To: []string{"x@example.com\r\nBcc: v@example.com"}, Text: "x"}, "id@a", time.Now()); err == nil {
 		t.Fatal("a recipient with a line break was accepted")
 	}
 }
@@ -287,15 +287,15 @@ func TestCheckReportsEachFailure(t *testing.T) {
 	}
 }
 
-// BenchmarkBuild is one campaign message: a Persian subject, text and
+// BenchmarkCompose is one campaign message: a Persian subject, text and
 // HTML bodies and a 100 KB attachment.
-func BenchmarkBuild(b *testing.B) {
+func BenchmarkCompose(b *testing.B) {
 	m := mail.Message{To: []string{"مشتری <customer@example.com>"}, Subject: persianSubject, Text: strings.Repeat(persianText+"\n", 20),
 		HTML: strings.Repeat(persianHTML, 20), Attachments: []mail.Attachment{mail.Attach("فاکتور.pdf", "application/pdf", make([]byte, 100<<10))}}
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Build("شرکت آلفا <crm@alpha.test>", m, "id@alpha.test", now); err != nil {
+		if _, err := mail.Compose("شرکت آلفا <crm@alpha.test>", m, "id@alpha.test", now); err != nil {
 			b.Fatal(err)
 		}
 	}
