@@ -18,9 +18,11 @@ import (
 // manifest resources make the stack set: a function must not depend on
 // configuration it is not given.
 func TestEveryFunctionStartsWithItsStackEnvironment(t *testing.T) {
-	mounts := map[string]app.Mount{}
+	// A Lambda may serve several mounts of its name (email: the e-mail
+	// routes and their settings).
+	mounts := map[string][]app.Mount{}
 	for _, m := range routes.All() {
-		mounts[m.Name] = m
+		mounts[m.Name] = append(mounts[m.Name], m)
 	}
 	for _, f := range manifest.HTTPFunctions() {
 		t.Run(f.Name, func(t *testing.T) {
@@ -47,11 +49,11 @@ func TestEveryFunctionStartsWithItsStackEnvironment(t *testing.T) {
 				t.Fatalf("open: %v", err)
 			}
 			d.LazyRoutes = true
-			m, ok := mounts[f.Name]
+			ms, ok := mounts[f.Name]
 			if !ok {
 				t.Fatalf("no mount for %s", f.Name)
 			}
-			if _, err := d.Handler(slog.New(slog.NewJSONHandler(io.Discard, nil)), m); err != nil {
+			if _, err := d.Handler(slog.New(slog.NewJSONHandler(io.Discard, nil)), ms...); err != nil {
 				t.Fatal(err)
 			}
 		})
