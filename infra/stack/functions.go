@@ -86,6 +86,11 @@ func grant(st awscdk.Stack, p *Props, fn awslambda.Function, resource string, en
 			Actions:   jsii.Strings("ses:SendEmail", "ses:SendRawEmail"),
 			Resources: &[]*string{identity, mf.arn(st, p)},
 		}))
+		// POST /api/email/test-connection reads the account's sending
+		// state; AWS has no resource to scope GetAccount to.
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("ReadSESAccount"), Actions: jsii.Strings("ses:GetAccount"), Resources: jsii.Strings("*"),
+		}))
 		env["PAYVAND_SES_IDENTITY"] = jsii.String(p.SESIdentity)
 		env["PAYVAND_MAIL_FROM"] = jsii.String(p.MailFrom)
 		env["PAYVAND_SES_CONFIGURATION_SET"] = mf.set.ConfigurationSetName()
@@ -96,6 +101,10 @@ func grant(st awscdk.Stack, p *Props, fn awslambda.Function, resource string, en
 			Sid:       jsii.String("SendSMS"),
 			Actions:   jsii.Strings("sns:Publish"),
 			Resources: jsii.Strings("*"),
+		}))
+		// POST /api/sms/test-connection reads the SMS settings.
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("ReadSMSSettings"), Actions: jsii.Strings("sns:GetSMSAttributes"), Resources: jsii.Strings("*"),
 		}))
 	case manifest.Connections:
 		// granted by the WebSocket API once it exists (websocket.go)

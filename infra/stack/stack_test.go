@@ -138,6 +138,8 @@ func TestEveryPrefixRoutesToItsFunction(t *testing.T) {
 
 // allowedStar are the only actions AWS does not let us scope to a resource.
 var allowedStar = []string{"sns:Publish",
+	// The connection checks read account-wide settings.
+	"ses:GetAccount", "sns:GetSMSAttributes",
 	// Event source mappings exist only after their creation, which a
 	// condition holds to the relay function; listing them and streams
 	// has no resource type.
@@ -359,9 +361,23 @@ func TestSMSIsTheOnlyStarAndOnlyWhereAsked(t *testing.T) {
 	}
 	for _, f := range manifest.Functions {
 		for _, st := range statements(doc, id(f.Name)) {
-			if st["Sid"] == "SendSMS" && !slices.Contains(f.Resources, manifest.SMS) {
+			if (st["Sid"] == "SendSMS" || st["Sid"] == "ReadSMSSettings") && !slices.Contains(f.Resources, manifest.SMS) {
 				t.Errorf("%s may send SMS without asking", f.Name)
 			}
+			if st["Sid"] == "ReadSESAccount" && !slices.Contains(f.Resources, manifest.Email) {
+				t.Errorf("%s may read the SES account without asking", f.Name)
+			}
+		}
+	}
+	// The connection checks of the email and sms routes may read what
+	// they report.
+	for name, sid := range map[string]string{"email": "ReadSESAccount", "sms": "ReadSMSSettings"} {
+		ok := false
+		for _, st := range statements(doc, id(name)) {
+			ok = ok || st["Sid"] == sid
+		}
+		if !ok {
+			t.Errorf("%s cannot %s", name, sid)
 		}
 	}
 }
