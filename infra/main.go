@@ -1,5 +1,6 @@
 // Command infra is the Payvand CDK app (cdk.json runs it; `make synth`
 // writes cdk.out/). Context: -c stage=dev|prod, corsOrigins, sesIdentity,
+// smsProvider (sns|kavenegar) with kavenegarSecretArn and kavenegarSender,
 // mailFrom, alarmEmail.
 package main
 
@@ -47,5 +48,7 @@ func PropsFromContext(app awscdk.App) *stack.Props {
 		SESIdentity: ctx("sesIdentity", "payvand.example"),
 		MailFrom:    ctx("mailFrom", "no-reply@payvand.example"),
 		AlarmEmail:  ctx("alarmEmail", ""),
+		SMS: stack.SMSProps{Provider: ctx("smsProvider", ""), KavenegarSecretARN: ctx("kavenegarSecretArn", ""),
+			KavenegarSender: ctx("kavenegarSender", "")},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
 	"payvand.dev/functions/manifest"
@@ -102,6 +103,16 @@ func grant(st awscdk.Stack, p *Props, fn awslambda.Function, resource string, en
 			Actions:   jsii.Strings("sns:Publish"),
 			Resources: jsii.Strings("*"),
 		}))
+		if sp := p.SMS; sp.Provider != "" {
+			must(sp.Provider == "sns" || (sp.Provider == "kavenegar" && sp.KavenegarSecretARN != ""),
+				"smsProvider must be sns, or kavenegar with kavenegarSecretArn, not %q", sp.Provider)
+			env["PAYVAND_SMS_PROVIDER"] = jsii.String(sp.Provider)
+			if sp.Provider == "kavenegar" {
+				awssecretsmanager.Secret_FromSecretCompleteArn(st, id(*fn.Node().Id(), "kavenegar"), jsii.String(sp.KavenegarSecretARN)).GrantRead(fn, nil)
+				env["PAYVAND_KAVENEGAR_API_KEY_SECRET"] = jsii.String(sp.KavenegarSecretARN)
+				env["PAYVAND_KAVENEGAR_SENDER"] = jsii.String(sp.KavenegarSender)
+			}
+		}
 		// POST /api/sms/test-connection reads the SMS settings.
 		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid: jsii.String("ReadSMSSettings"), Actions: jsii.Strings("sns:GetSMSAttributes"), Resources: jsii.Strings("*"),

@@ -25,6 +25,17 @@ type Props struct {
 	MailFrom    string
 	AlarmEmail  string // optional subscriber of the alarm topic
 	Functions   []manifest.Function
+	// SMS is the text-message provider (sms.Config): empty or "sns" for
+	// Amazon SNS, or "kavenegar", whose API key stays in a Secrets
+	// Manager secret the sms function alone may read.
+	SMS SMSProps
+}
+
+// SMSProps choose the SMS provider.
+type SMSProps struct {
+	Provider           string // "", sns or kavenegar
+	KavenegarSecretARN string // the secret holding Kavenegar's API key
+	KavenegarSender    string // the sending line
 }
 
 // Prod reports whether the stage keeps data when the stack goes.

@@ -599,3 +599,40 @@ func TestCampaignSchedulesPutDueEventsOnTheBus(t *testing.T) {
 		t.Fatal("no rule routes email.campaign_due to the email worker")
 	}
 }
+
+// Kavenegar by configuration: the sms function gets the provider, its
+// line and the secret's ARN (never the key) and may read that secret
+// alone; no other function learns of it.
+func TestKavenegarKeyStaysInItsSecret(t *testing.T) {
+	dir := t.TempDir()
+	code := filepath.Join(dir, "dist")
+	for _, f := range manifest.Functions {
+		os.MkdirAll(filepath.Join(code, f.Name), 0o755)
+		os.WriteFile(filepath.Join(code, f.Name, "bootstrap"), []byte("#!/bin/sh\n"), 0o755)
+	}
+	secret := "arn:aws:secretsmanager:eu-central-1:123456789012:secret:payvand-kavenegar-AbCdEf"
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
+	st := stack.New(app, "Test", &stack.Props{
+		StackProps: awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-central-1")}},
+		Stage:      "dev", CodeDir: code, SESIdentity: "example.com", MailFrom: "no-reply@example.com",
+		SMS: stack.SMSProps{Provider: "kavenegar", KavenegarSecretARN: secret, KavenegarSender: "10004346"},
+	})
+	var doc map[string]any
+	b, _ := json.Marshal(assertions.Template_FromStack(st, nil).ToJSON())
+	json.Unmarshal(b, &doc)
+	env := envOf(t, doc, "sms")
+	if env["PAYVAND_SMS_PROVIDER"] != "kavenegar" || env["PAYVAND_KAVENEGAR_API_KEY_SECRET"] != secret || env["PAYVAND_KAVENEGAR_SENDER"] != "10004346" {
+		t.Fatalf("sms environment %s", asJSON(env))
+	}
+	for _, f := range manifest.Functions {
+		reads := false
+		for _, s := range statements(doc, id(f.Name)) {
+			if strings.Contains(asJSON(s["Action"]), "secretsmanager:GetSecretValue") && strings.Contains(asJSON(s["Resource"]), "payvand-kavenegar") {
+				reads = true
+			}
+		}
+		if reads != (f.Name == "sms") {
+			t.Errorf("%s may read the Kavenegar key: %v", f.Name, reads)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"payvand.dev/shared/awssign"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/sms"
 	"payvand.dev/shared/testkit/moto"
@@ -189,5 +190,33 @@ func TestSNSCheckOnMoto(t *testing.T) {
 	bad.BaseEndpoint = &addr
 	if _, err := (&sms.SNS{AWS: bad}).Check(context.Background()); err == nil || !strings.Contains(err.Error(), "could not be reached") {
 		t.Fatalf("unreachable: %v", err)
+	}
+}
+
+// On AWS the key lives in Secrets Manager: the provider reads it from the
+// secret named by PAYVAND_KAVENEGAR_API_KEY_SECRET (moto here) and sends
+// with it.
+func TestKavenegarKeyFromSecretsManager(t *testing.T) {
+	cfg := moto.AWS(t)
+	var out struct{ ARN string }
+	if err := awssign.Do(context.Background(), cfg, awssign.Request{Service: "secretsmanager", Host: "secretsmanager",
+		Headers: map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "secretsmanager.CreateSecret"},
+		Body:    map[string]string{"Name": "kavenegar-" + t.Name(), "SecretString": apiKey + "\n"}, Response: &out}); err != nil {
+		t.Fatal(err)
+	}
+	k, direct := start(t, sent, 0)
+	p, err := sms.Choose(sms.Config{Provider: "kavenegar", KavenegarSecret: out.ARN, KavenegarURL: direct.BaseURL, KavenegarSender: "10004346"}, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := sms.Prepare("09121234567", "سلام")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if len(k.paths) != 1 || !strings.Contains(k.paths[0], "/"+apiKey+"/sms/send.json") {
+		t.Fatalf("paths %v", k.paths)
 	}
 }
