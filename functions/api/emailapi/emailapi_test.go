@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"payvand.dev/functions/api/emailapi"
 	"payvand.dev/functions/consumers"
 	"payvand.dev/functions/internal/apitest"
 	"payvand.dev/shared/mail"
@@ -99,6 +100,8 @@ func TestEmailSendPreviewBulkAndSuppression(t *testing.T) {
 		if b.Data()["id"] != id {
 			t.Fatalf("bulk answer %s", b.Raw)
 		}
+		e.WantDocumented(t, emailapi.Mount(), "POST", "/api/email/bulk", b)
+		e.WantDocumented(t, emailapi.Mount(), "GET", "/api/email/templates", tpls)
 		c := waitStatus(t, e, ceo, id, "completed", 10*time.Second)
 		if c["sent"] != float64(2) || c["suppressed"] != float64(1) || c["invalid"] != float64(1) || c["duplicate"] != float64(1) || c["total"] != float64(5) || c["progress"] != float64(100) {
 			t.Fatalf("campaign %v", c)
@@ -106,7 +109,9 @@ func TestEmailSendPreviewBulkAndSuppression(t *testing.T) {
 		apitest.WantJalaliTwins(t, e.Do("GET", "/api/email/bulk/"+id, ceo, nil).Raw)
 		e.Do("GET", "/api/email/bulk/"+id, e.CEO("beta"), nil).Want(t, 404)
 		e.Do("GET", "/api/email/bulk/"+id+"/recipients", e.CEO("beta"), nil).Want(t, 404)
-		rs := e.Do("GET", "/api/email/bulk/"+id+"/recipients", ceo, nil).Want(t, 200).List()
+		rr := e.Do("GET", "/api/email/bulk/"+id+"/recipients", ceo, nil).Want(t, 200)
+		e.WantDocumented(t, emailapi.Mount(), "GET", "/api/email/bulk/{id}/recipients", rr)
+		rs := rr.List()
 		want := []string{"sent", "sent", "suppressed", "invalid", "duplicate"}
 		for i, r := range rs {
 			if r["status"] != want[i] {

@@ -61,7 +61,7 @@ func TestConfigureSMTPAndCheckIt(t *testing.T) {
 			t.Fatalf("read back %s", r.Raw)
 		}
 		apitest.WantJalaliTwins(t, r.Raw)
-		wantDocumented(t, e, "GET", "/api/settings/email", r)
+		e.WantDocumented(t, emailsettingsapi.Mount(), "GET", "/api/settings/email", r)
 		it, err := e.Deps.Control.TableFor("alpha").Get(context.Background(), mailsettings.Key)
 		if err != nil || strings.Contains(store.Str(it, "sealed"), "رمز") || !strings.HasPrefix(store.Str(it, "sealed"), "v1.") {
 			t.Fatalf("stored item %v %v", it, err)
@@ -88,7 +88,7 @@ func TestConfigureSMTPAndCheckIt(t *testing.T) {
 		if r.JSON["success"] != false || r.Data()["stage"] != "auth" || !strings.Contains(r.JSON["message"].(string), "refused the username or password") {
 			t.Fatalf("wrong password: %s", r.Raw)
 		}
-		wantDocumented(t, e, "POST", "/api/email/test-connection", r)
+		e.WantDocumented(t, emailsettingsapi.Mount(), "POST", "/api/email/test-connection", r)
 
 		// A server whose certificate is not trusted: the handshake's reason.
 		serverTLS, _ := smtptest.SelfSigned(t)
@@ -155,7 +155,7 @@ func TestConfigureValidation(t *testing.T) {
 			if errs[c.field] == nil {
 				t.Errorf("%s: %s", c.name, r.Raw)
 			}
-			wantDocumented(t, e, "POST", "/api/settings/email/configure", r)
+			e.WantDocumented(t, emailsettingsapi.Mount(), "POST", "/api/settings/email/configure", r)
 		}
 		e.Do("POST", "/api/settings/email/configure", ceo, "{not json").Want(t, 400)
 		// SES with a from-address on the outbox's domain (locally).
@@ -243,7 +243,7 @@ func TestGmailIsNotConfigured(t *testing.T) {
 		if r.JSON["success"] != false || r.JSON["configured"] != false {
 			t.Fatalf("test-oauth %s", r.Raw)
 		}
-		wantDocumented(t, e, "POST", "/api/email/test-oauth", r)
+		e.WantDocumented(t, emailsettingsapi.Mount(), "POST", "/api/email/test-oauth", r)
 		t.Setenv("PAYVAND_GOOGLE_CLIENT_ID", "123.apps.googleusercontent.com")
 		t.Setenv("PAYVAND_GOOGLE_CLIENT_SECRET", "secret")
 		if r = e.Do("GET", "/api/Gmail", ceo, nil).Want(t, 200); r.JSON["configured"] != true || r.JSON["authorized"] != false {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"payvand.dev/functions/api/smsapi"
 	"payvand.dev/functions/internal/apitest"
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/users"
@@ -69,14 +70,14 @@ func TestKavenegarThroughTheAPI(t *testing.T) {
 		if r.JSON["success"] != true || r.Data()["provider"] != "kavenegar" || strings.Contains(string(r.Raw), "25000") {
 			t.Fatalf("check %s", r.Raw)
 		}
-		wantDocumented(t, e, "POST", "/api/sms/test-connection", r)
+		e.WantDocumented(t, smsapi.Mount(), "POST", "/api/sms/test-connection", r)
 
 		// Refusals: a clear problem, never a 500.
 		k.mu.Lock()
 		k.send, k.status = `{"return":{"status":418,"message":"اعتبار حساب شما کافی نیست"},"entries":null}`, 418
 		k.mu.Unlock()
 		r = e.Do("POST", "/api/sms/send", ceo, map[string]any{"to": "09121234567", "message": "سلام"}).Want(t, 409)
-		wantDocumented(t, e, "POST", "/api/sms/send", r)
+		e.WantDocumented(t, smsapi.Mount(), "POST", "/api/sms/send", r)
 		if !strings.Contains(r.JSON["detail"].(string), "اعتبار حساب شما کافی نیست") || !strings.Contains(r.JSON["detail"].(string), "credit") {
 			t.Fatalf("no credit: %s", r.Raw)
 		}
@@ -93,7 +94,7 @@ func TestKavenegarThroughTheAPI(t *testing.T) {
 		if r.JSON["success"] != false || !strings.Contains(r.JSON["message"].(string), "API key is not valid") || strings.Contains(string(r.Raw), "wrong-key") {
 			t.Fatalf("bad key check: %s", r.Raw)
 		}
-		wantDocumented(t, e, "POST", "/api/sms/test-connection", r)
+		e.WantDocumented(t, smsapi.Mount(), "POST", "/api/sms/test-connection", r)
 		t.Setenv("PAYVAND_KAVENEGAR_API_KEY", "")
 		e.Do("POST", "/api/sms/send", ceo, map[string]any{"to": "09121234567", "message": "x"}).Want(t, 409)
 		r = e.Do("POST", "/api/sms/test-connection", ceo, nil).Want(t, 200)

@@ -1,4 +1,4 @@
-package smsapi_test
+package apitest
 
 import (
 	"encoding/json"
@@ -10,16 +10,15 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"payvand.dev/functions/api/smsapi"
-	"payvand.dev/functions/internal/apitest"
+	"payvand.dev/functions/app"
 )
 
-// wantDocumented fails unless the answer matches the schema the OpenAPI
-// document gives its operation and status (a success:false check
-// answer included).
-func wantDocumented(t *testing.T, e *apitest.Env, method, path string, r *apitest.Response) {
+// WantDocumented fails unless the answer matches the schema that mount's
+// OpenAPI document gives its operation and status (problems and
+// success:false answers included).
+func (e *Env) WantDocumented(t testing.TB, mount app.Mount, method, path string, r *Response) {
 	t.Helper()
-	s, err := e.Deps.Server(slog.New(slog.NewJSONHandler(io.Discard, nil)), smsapi.Mount())
+	s, err := e.Deps.Server(slog.New(slog.NewJSONHandler(io.Discard, nil)), mount)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +27,7 @@ func wantDocumented(t *testing.T, e *apitest.Env, method, path string, r *apites
 	if item == nil {
 		t.Fatalf("%s is not in the document", path)
 	}
-	op := map[string]*huma.Operation{"GET": item.Get, "POST": item.Post}[method]
+	op := map[string]*huma.Operation{"GET": item.Get, "POST": item.Post, "PUT": item.Put, "PATCH": item.Patch, "DELETE": item.Delete}[method]
 	resp := op.Responses[strconv.Itoa(r.Status)]
 	if resp == nil {
 		t.Fatalf("%s %s: status %d is not documented", method, path, r.Status)
