@@ -14,20 +14,10 @@ import (
 	pmail "payvand.dev/shared/mail"
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/store"
-	"payvand.dev/shared/store/embedded"
+	"payvand.dev/shared/testkit"
 )
 
-func table(t *testing.T) store.Table {
-	db, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.CreateTable(context.Background(), "tenant"); err != nil {
-		t.Fatal(err)
-	}
-	return db.Table("tenant")
-}
+func table(t *testing.T) store.Table { return testkit.EmbeddedTable(t, "tenant") }
 
 // counting records every message and can stall or fail.
 type counting struct {

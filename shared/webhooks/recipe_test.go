@@ -17,7 +17,7 @@ import (
 
 	"payvand.dev/shared/ids"
 	"payvand.dev/shared/outbox"
-	"payvand.dev/shared/store/embedded"
+	"payvand.dev/shared/testkit"
 	"payvand.dev/shared/webhooks"
 )
 
@@ -29,13 +29,7 @@ func TestVerificationRecipesInTheDocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	db, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.CreateTable(ctx, "tenant-acme")
-	tb := db.Table("tenant-acme")
+	tb := testkit.EmbeddedTable(t, "tenant-acme")
 	var headers http.Header
 	var body []byte
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

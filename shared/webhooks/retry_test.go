@@ -12,7 +12,7 @@ import (
 
 	"payvand.dev/shared/ids"
 	"payvand.dev/shared/outbox"
-	"payvand.dev/shared/store/embedded"
+	"payvand.dev/shared/testkit"
 	"payvand.dev/shared/webhooks"
 )
 
@@ -21,13 +21,7 @@ import (
 // isolate concurrent conditional writes.
 func TestRacingSweepersDeliverEachRetryOnce(t *testing.T) {
 	ctx := context.Background()
-	db, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.CreateTable(ctx, "tenant-acme")
-	tb := db.Table("tenant-acme")
+	tb := testkit.EmbeddedTable(t, "tenant-acme")
 
 	var mu sync.Mutex
 	tried, took := map[string]int{}, map[string]int{}

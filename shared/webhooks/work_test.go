@@ -11,7 +11,7 @@ import (
 	"payvand.dev/shared/ids"
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/store"
-	"payvand.dev/shared/store/embedded"
+	"payvand.dev/shared/testkit"
 	"payvand.dev/shared/webhooks"
 )
 
@@ -20,13 +20,7 @@ import (
 // nothing due is one Query.
 func TestStorageWorkOfDeliveriesAndSweeps(t *testing.T) {
 	ctx := context.Background()
-	db, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.CreateTable(ctx, "tenant-acme")
-	tb := db.Table("tenant-acme")
+	tb := testkit.EmbeddedTable(t, "tenant-acme")
 	ok := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer ok.Close()
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(502) }))
