@@ -171,16 +171,16 @@ func registerSend(s *httpapi.Server, d *app.Deps) {
 		"Sends one message to at most 50 addresses (and 50 in cc), given whole (subject with html and/or text) or from a template with variables. Persian mail is laid out right to left. Attachments are documents by id (the caller needs the documents module) or small inline files, 10 MB in all. A suppressed address answers 409 and nothing is sent.")
 	sendRoute.MaxBodySize = 5 << 20 // inline files, base64
 	httpapi.Register(s, sendRoute,
-		func(ctx context.Context, in *SendInput) (*httpapi.Body[map[string]string], error) {
+		func(ctx context.Context, in *SendInput) (*SentBody, error) {
 			id, err := send(ctx, in, in.Body.Content)
 			if err != nil {
 				return nil, err
 			}
-			return httpapi.OK(map[string]string{"message_id": id}, "message sent"), nil
+			return sent(id, "message sent"), nil
 		})
 	httpapi.Register(s, route(http.MethodPost, "/test", "test", "Send a test message",
 		"Sends a template (default: welcome) or a given message to the addresses, to check how it looks and that mail arrives."),
-		func(ctx context.Context, in *SendInput) (*httpapi.Body[map[string]string], error) {
+		func(ctx context.Context, in *SendInput) (*SentBody, error) {
 			c := in.Body.Content
 			if c.Template == "" && c.HTML == "" && c.Text == "" {
 				c.Template = "welcome"
@@ -189,7 +189,7 @@ func registerSend(s *httpapi.Server, d *app.Deps) {
 			if err != nil {
 				return nil, err
 			}
-			return httpapi.OK(map[string]string{"message_id": id}, "test message sent"), nil
+			return sent(id, "test message sent"), nil
 		})
 	httpapi.Register(s, route(http.MethodPost, "/preview", "preview", "Render a template or a message with variables",
 		"Answers the subject, HTML and text a message would have: variables are filled in, and HTML-escaped in the HTML."),
@@ -211,6 +211,20 @@ func registerSend(s *httpapi.Server, d *app.Deps) {
 			out.Body.Success, out.Body.Data, out.Body.HTML, out.Body.Text = true, r, r.HTML, r.Text
 			return out, nil
 		})
+}
+
+// SentBody is Rabin's {success, message_id}, with the id in data too.
+type SentBody struct {
+	Body struct {
+		httpapi.Envelope[map[string]string]
+		MessageID string `json:"message_id"`
+	}
+}
+
+func sent(id, message string) *SentBody {
+	out := &SentBody{}
+	out.Body.Success, out.Body.Data, out.Body.MessageID, out.Body.Message = true, map[string]string{"message_id": id}, id, message
+	return out
 }
 
 // PreviewBody is Rabin's {html, text} with the whole rendering in data.

@@ -66,7 +66,7 @@ func TestEmailSendPreviewBulkAndSuppression(t *testing.T) {
 		live(t, e)
 		ceo := e.CEO("alpha")
 		r := e.Do("POST", "/api/email/send", ceo, map[string]any{"to": "sara@example.com", "subject": "Hi", "html": "<p>Hello</p>"}).Want(t, 200)
-		if r.Data()["message_id"] == "" {
+		if r.Data()["message_id"] == "" || r.JSON["message_id"] != r.Data()["message_id"] {
 			t.Fatalf("send %s", r.Raw)
 		}
 		e.Do("POST", "/api/email/send", ceo, map[string]any{"to": "not-an-address", "subject": "Hi", "text": "x"}).Want(t, 422)
