@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -463,7 +464,7 @@ func (m Mailer) sendChunk(ctx context.Context, t store.Table, c *Campaign, ds []
 		}
 		msg, err := m.message(c, d)
 		if err == nil {
-			d.MessageID, err = m.Mail.Send(ctx, msg)
+			d.MessageID, err = m.send(ctx, msg)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -477,6 +478,25 @@ func (m Mailer) sendChunk(ctx context.Context, t store.Table, c *Campaign, ds []
 		c.Sent++
 	}
 	return nil
+}
+
+// send sends one message, pausing and sending again while the provider
+// says it is sent to too fast (SES's per-second quota: a campaign goes
+// as fast as the account may, and no message fails for it).
+func (m Mailer) send(ctx context.Context, msg pmail.Message) (string, error) {
+	wait := 250 * time.Millisecond
+	for try := 0; ; try++ {
+		id, err := m.Mail.Send(ctx, msg)
+		if !errors.Is(err, pmail.ErrThrottled) || try == 7 {
+			return id, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 8*time.Second)
+	}
 }
 
 func (m Mailer) message(c *Campaign, d *Delivery) (pmail.Message, error) {

@@ -199,3 +199,51 @@ func TestLanguageAndDirection(t *testing.T) {
 		t.Fatal("a whole document was wrapped again")
 	}
 }
+
+// BenchmarkCampaign1000 sends a 1,000-recipient campaign on the embedded
+// store with a sender that costs nothing: the campaign machinery's own
+// cost (chunks, suppression reads, progress writes) per campaign.
+func BenchmarkCampaign1000(b *testing.B) {
+	tb, ctx := testkit.EmbeddedTable(b, "tenant"), ctxOf()
+	mail := &counting{}
+	for b.Loop() {
+		c, err := campaign.Create(ctx, tb, campaign.Draft{By: "u1", Content: campaign.Content{Subject: "Hi {{.name}}", Text: "Dear {{.name}}"}, Recipients: recipients(1000)}, time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := campaign.Run(ctx, tb, campaign.Mailer{Mail: mail}, c.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// throttling refuses every third message for sending too fast.
+type throttling struct {
+	counting
+	calls atomic.Int64
+}
+
+func (t *throttling) Send(ctx context.Context, m pmail.Message) (string, error) {
+	if t.calls.Add(1)%3 == 0 {
+		return "", fmt.Errorf("%w: 429 TooManyRequestsException", pmail.ErrThrottled)
+	}
+	return t.counting.Send(ctx, m)
+}
+
+// A provider that says "too fast" slows the campaign down; no message
+// fails for it and none is sent twice.
+func TestThrottledMessagesAreSentAfterAPause(t *testing.T) {
+	tb, ctx := table(t), ctxOf()
+	c, err := campaign.Create(ctx, tb, campaign.Draft{By: "u1", Content: campaign.Content{Subject: "s", Text: "t"}, Recipients: recipients(12)}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := &throttling{}
+	if err := campaign.Run(ctx, tb, campaign.Mailer{Mail: mail}, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := campaign.Get(ctx, tb, c.ID)
+	if got.Sent != 12 || got.Failed != 0 || len(mail.sent) != 12 || mail.calls.Load() <= 12 {
+		t.Fatalf("%d sent, %d failed, %d addresses, %d calls", got.Sent, got.Failed, len(mail.sent), mail.calls.Load())
+	}
+}

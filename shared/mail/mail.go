@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"time"
 )
 
@@ -35,6 +36,10 @@ type Attachment struct {
 	SHA256      string `json:"sha256"`
 	Data        []byte `json:"-"`
 }
+
+// ErrThrottled wraps a provider's refusal for sending too fast (SES over
+// its per-second quota): the message may be sent again after a pause.
+var ErrThrottled = errors.New("mail: sending too fast")
 
 // Sender delivers messages.
 type Sender interface {

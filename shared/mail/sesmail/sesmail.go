@@ -8,6 +8,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -56,6 +58,12 @@ func (s *SES) Send(ctx context.Context, m mail.Message) (string, error) {
 	}
 	var out struct{ MessageId string }
 	if err := awssign.Do(ctx, s.Config, awssign.Request{Service: "ses", Host: "email", Path: "/v2/email/outbound-emails", Body: req, Response: &out}); err != nil {
+		var ae *awssign.Error
+		if errors.As(err, &ae) && (ae.Status == 429 || ae.Code == "TooManyRequestsException" || ae.Code == "Throttling" || ae.Code == "LimitExceededException") {
+			// Over the account's sending rate: the caller waits and
+			// sends again.
+			return "", fmt.Errorf("%w: %v", mail.ErrThrottled, err)
+		}
 		return "", crm.Wrap(err, "ses send")
 	}
 	return out.MessageId, nil
