@@ -3,14 +3,17 @@ package mail_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	netmail "net/mail"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"payvand.dev/shared/mail"
@@ -125,5 +128,34 @@ func TestSESAgainstMoto(t *testing.T) {
 	}
 	if subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil || subject != "بازنشانی" {
 		t.Fatalf("subject %q %v", subject, err)
+	}
+}
+
+// SES's answer for sending over the account's rate (429
+// TooManyRequestsException, as the SESv2 API documents it) is
+// mail.ErrThrottled, which campaigns wait out; other refusals are not.
+func TestSESThrottlingIsRecognized(t *testing.T) {
+	for _, c := range []struct {
+		status    int
+		body      string
+		throttled bool
+	}{
+		{429, `{"message":"Maximum sending rate exceeded."}`, true},
+		{400, `{"__type":"TooManyRequestsException","message":"Too many requests."}`, true},
+		{400, `{"__type":"MessageRejected","message":"Email address is not verified."}`, false},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if c.status == 429 {
+				w.Header().Set("X-Amzn-ErrorType", "TooManyRequestsException:http://internal.amazon.com/coral/com.amazonaws.sesv2/")
+			}
+			w.WriteHeader(c.status)
+			w.Write([]byte(c.body))
+		}))
+		cfg := aws.Config{Region: "eu-central-1", Credentials: credentials.NewStaticCredentialsProvider("a", "b", ""), BaseEndpoint: aws.String(srv.URL)}
+		_, err := sesmail.New(cfg, "no-reply@payvand.test").Send(context.Background(), mail.Message{To: []string{"a@example.com"}, Subject: "s", Text: "t"})
+		srv.Close()
+		if err == nil || errors.Is(err, mail.ErrThrottled) != c.throttled {
+			t.Errorf("%d %s: %v", c.status, c.body, err)
+		}
 	}
 }
