@@ -95,3 +95,37 @@ func (Repo) SaveRole(ctx context.Context, t store.Table, r *Role) error {
 	it["GSI1PK"], it["GSI1SK"] = store.AV(rolesPK), store.AV(r.Name)
 	return t.Put(ctx, it)
 }
+
+// ApplyRole gives the role's current modules to every user who holds it
+// (those with explicit grants keep theirs, as EffectiveModules has it):
+// narrowing a custom role narrows what its holders may open, instead of
+// leaving them the modules they were given at assignment. It returns the
+// users changed.
+func (r Repo) ApplyRole(ctx context.Context, t store.Table, role *Role) ([]string, error) {
+	holders, _, _, err := r.List(ctx, t, Filter{Role: role.Name, Limit: 10000})
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	for _, u := range holders {
+		if slices.Equal(u.RoleModules, role.Modules) {
+			continue
+		}
+		for try := 0; ; try++ {
+			u.RoleModules = role.Modules
+			err = r.Save(ctx, t, u, u.Email)
+			if crm.ErrorCode(err) != crm.ECONFLICT || try == 3 {
+				break
+			}
+			// Changed meanwhile: read it again and apply to that.
+			if u, err = r.Get(ctx, t, u.ID); err != nil || u.Role != role.Name {
+				break
+			}
+		}
+		if err != nil {
+			return changed, err
+		}
+		changed = append(changed, u.ID)
+	}
+	return changed, nil
+}

@@ -202,6 +202,13 @@ func registerPermissions(s *httpapi.Server, d Deps) {
 		if err := repo.SaveRole(ctx, table, &r); err != nil {
 			return nil, err
 		}
+		holders, err := repo.ApplyRole(ctx, table, &r)
+		for _, id := range holders {
+			d.Control.ForgetUser(p.TenantKey, id)
+		}
+		if err != nil {
+			return nil, err
+		}
 		return httpapi.OK(r, "role saved"), nil
 	})
 }

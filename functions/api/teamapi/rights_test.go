@@ -1,6 +1,7 @@
 package teamapi_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -76,6 +77,13 @@ func TestRolesCannotCarryMoreThanTheirGranter(t *testing.T) {
 	e.Do("PUT", "/api/settings/organization", tokens["sales"], map[string]any{"settings": map[string]any{"currency": "USD"}}).Want(t, 200)
 	e.Do("PUT", "/api/settings/organization", tokens["employee"], map[string]any{"settings": map[string]any{"currency": "USD"}}).Want(t, 403)
 	e.Do("GET", "/api/customers", tokens["employee"], nil).Want(t, 200)
+	// Narrowing the role narrows its holders, with the tokens they hold:
+	// field_sales without customers no longer opens customers.
+	e.Do("POST", "/api/permissions/roles", m, map[string]any{"name": "field_sales", "modules": []string{"tasks"}}).Want(t, 200)
+	e.Do("GET", "/api/customers", tokens["employee"], nil).Want(t, 403)
+	if p := e.Do("GET", "/api/permissions/user/"+ids["employee"], ceo, nil).Want(t, 200).Data(); fmt.Sprint(toStrings(p["modules"])) != "[tasks]" {
+		t.Fatalf("the holder of the narrowed role: %v", p)
+	}
 }
 
 // Deactivation, deletion and demotion take effect on tokens already
