@@ -16,7 +16,7 @@ type Entry struct {
 // code (TestCatalogueCoversTheCode keeps it so), with a sample.
 var Catalogue = []Entry{
 	{"customer.created", "a customer was created", `{"customer":{"id":"0198c1d2-0000-7000-8000-000000000001","name":"Acme","status":"active"}}`},
-	{"customer.updated", "a customer changed", `{"customer":{"id":"0198c1d2-0000-7000-8000-000000000001","name":"Acme","status":"inactive"},"previous_status":"active"}`},
+	{"customer.updated", "a customer changed (a new name then reaches its deals and activities, through the notifier)", `{"customer":{"id":"0198c1d2-0000-7000-8000-000000000001","name":"Acme Trading","status":"inactive"},"previous_status":"active","previous_name":"Acme"}`},
 	{"customer.deleted", "a customer was deleted", `{"customer_id":"0198c1d2-0000-7000-8000-000000000001"}`},
 	{"contact.created", "a contact was created", `{"contact":{"id":"0198c1d2-0000-7000-8000-000000000002","first_name":"Sara"}}`},
 	{"contact.updated", "a contact changed", `{"contact":{"id":"0198c1d2-0000-7000-8000-000000000002","first_name":"Sara"}}`},

@@ -8,15 +8,18 @@ package consumers
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"time"
 
 	"payvand.dev/events"
 	"payvand.dev/functions/app"
 	"payvand.dev/functions/pusher"
+	"payvand.dev/shared/auth"
 	"payvand.dev/shared/notify"
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/relay"
+	"payvand.dev/shared/sales"
 	"payvand.dev/shared/store"
 )
 
@@ -40,6 +43,28 @@ func Subscribe(bus *events.InProcess, table Tables, d *app.Deps) {
 	bus.Subscribe(notify.MailConsumer, []string{notify.Created}, func(ctx context.Context, ev outbox.Event) error {
 		return notify.Mailer{Mail: d.Mail}.Handle(ctx, table(ev.Tenant), ev)
 	})
+	bus.Subscribe("customer-names", []string{"customer.updated"}, func(ctx context.Context, ev outbox.Event) error {
+		return renameCustomer(ctx, d, ev)
+	})
+}
+
+// renameCustomer gives a renamed customer's deals and activities the new
+// name (the customer's own write renames its contacts; these may be too
+// many for one transaction).
+func renameCustomer(ctx context.Context, d *app.Deps, ev outbox.Event) error {
+	var e struct {
+		Customer struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"customer"`
+		PreviousName *string `json:"previous_name"`
+	}
+	if json.Unmarshal(ev.Data, &e) != nil || e.Customer.ID == "" || e.PreviousName == nil || *e.PreviousName == e.Customer.Name {
+		return nil
+	}
+	ctx = auth.WithPrincipal(ctx, &auth.Principal{Realm: auth.RealmTenant, TenantKey: ev.Tenant, Subject: ev.Actor})
+	_, err := (&sales.Service{Tables: d.Control}).RenameCustomer(ctx, e.Customer.ID, e.Customer.Name)
+	return err
 }
 
 // Start runs the relay and the consumers until ctx ends. It makes the

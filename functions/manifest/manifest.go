@@ -234,9 +234,10 @@ var eventFunctions = []Function{
 		Name: "notifier",
 		Kind: Consumer,
 		// Notifications, their e-mail and real-time delivery.
+		// And customer.updated: a renamed customer's deals and activities.
 		Events: []string{"task.assigned", "task.commented", "task.comment_updated", "task.status_changed", "deal.stage_changed", "deal.won",
 			"import.progress", "backup.finished", "notification.created", "task.created", "task.updated", "task.deleted",
-			"deal.created", "deal.updated", "deal.lost", "deal.reopened", "deal.deleted", "ws.connected"},
+			"deal.created", "deal.updated", "deal.lost", "deal.reopened", "deal.deleted", "ws.connected", "customer.updated"},
 		MemoryMB:  256,
 		TimeoutS:  60,
 		Resources: []string{ControlTable, TenantTables, JWTSecret, Email, Connections},

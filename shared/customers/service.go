@@ -227,7 +227,7 @@ func (s *Service) Update(ctx context.Context, id string, patch *crm.CustomerPatc
 		}
 		ops = append(ops, renames...)
 	}
-	ops = append(ops, outbox.Op(ctx, "customer.updated", map[string]any{"customer": c, "previous_status": old.Status}))
+	ops = append(ops, outbox.Op(ctx, "customer.updated", map[string]any{"customer": c, "previous_status": old.Status, "previous_name": old.Name}))
 	if err := t.TransactWrite(ctx, ops...); err != nil {
 		if crm.ErrorCode(err) == crm.ECONFLICT {
 			return nil, crm.VersionConflict("customer", err)
