@@ -37,7 +37,7 @@ const (
 func startWebhooks(ctx context.Context, bus *events.InProcess, tables Tables, tenants func(context.Context) ([]string, error)) *webhookRetries {
 	r := &webhookRetries{tables: tables, tenants: tenants, wake: make(chan struct{}, 1)}
 	r.d = &webhooks.Deliverer{AllowPrivate: webhooks.AllowPrivate(), Now: webhookNow, Scheduled: func(time.Time) { r.poke() }}
-	bus.Subscribe("webhooks", nil, func(ctx context.Context, ev outbox.Event) error {
+	bus.Subscribe("webhooks", webhooks.Deliverable, func(ctx context.Context, ev outbox.Event) error {
 		return r.d.Handle(ctx, tables(ev.Tenant), ev)
 	})
 	go r.run(ctx)

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"payvand.dev/shared/webhooks"
 )
 
 // A function granted the bucket or SES must open them: a main that
@@ -25,5 +27,16 @@ func TestMainsOpenWhatTheyAreGranted(t *testing.T) {
 		if slices.Contains(f.Resources, Email) && !strings.Contains(code, "sesmail.New") {
 			t.Errorf("%s is granted SES but its main does not send through it (sesmail.New)", f.Name)
 		}
+	}
+}
+
+// The webhook worker's rule routes exactly the events an endpoint may
+// take: one more there would be dropped by the deliverer, one fewer
+// delivered locally and never on AWS.
+func TestWebhookWorkerTakesTheDeliverableEvents(t *testing.T) {
+	f, _ := Lookup("webhookworker")
+	got, want := slices.Sorted(slices.Values(f.Events)), slices.Sorted(slices.Values(webhooks.Deliverable))
+	if !slices.Equal(got, want) {
+		t.Fatalf("webhookworker routes %v; webhooks.Deliverable is %v", got, want)
 	}
 }

@@ -259,12 +259,14 @@ var eventFunctions = []Function{
 	{
 		Name: "webhookworker",
 		Kind: Consumer,
-		// Every domain event a tenant may subscribe an endpoint to.
+		// Every domain event a tenant may subscribe an endpoint to
+		// (webhooks.Deliverable; a test holds the two together).
 		Events: []string{"customer.created", "customer.updated", "customer.deleted", "contact.created", "contact.updated", "contact.deleted",
 			"product.created", "product.updated", "product.deleted", "product.stock_changed", "deal.created", "deal.updated", "deal.stage_changed",
 			"deal.won", "deal.lost", "deal.reopened", "deal.deleted", "activity.created", "activity.updated", "activity.completed", "activity.deleted",
 			"sale.created", "sale.updated", "sale.completed", "sale.cancelled", "sale.refunded", "sale.deleted", "sale.payment_recorded",
-			"task.created", "task.updated", "task.deleted", "task.assigned", "task.status_changed", "task.commented", "import.progress"},
+			"task.created", "task.updated", "task.deleted", "task.assigned", "task.status_changed", "task.commented", "import.progress",
+			"document.uploaded", "document.updated", "document.version_added", "document.deleted", "document.shared", "feedback.submitted"},
 		MemoryMB:  256,
 		TimeoutS:  60,
 		Resources: []string{ControlTable, TenantTables},

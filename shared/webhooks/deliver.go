@@ -60,9 +60,18 @@ const (
 // skipped are the events that are not the organization's business:
 // webhook changes, notifications (one user's, with their address) and
 // socket bookkeeping.
-func skipped(eventType string) bool {
-	return strings.HasPrefix(eventType, "webhook.") || strings.HasPrefix(eventType, "notification.") || strings.HasPrefix(eventType, "ws.")
-}
+func skipped(eventType string) bool { return !slices.Contains(Deliverable, eventType) }
+
+// Deliverable are the domain events an endpoint may take ("*" is all of
+// them): the organization's business, not one user's notifications,
+// webhook changes or internal steps. The webhookworker's rule routes
+// exactly these (a test holds the manifest to it).
+var Deliverable = []string{"customer.created", "customer.updated", "customer.deleted", "contact.created", "contact.updated", "contact.deleted",
+	"product.created", "product.updated", "product.deleted", "product.stock_changed", "deal.created", "deal.updated", "deal.stage_changed",
+	"deal.won", "deal.lost", "deal.reopened", "deal.deleted", "activity.created", "activity.updated", "activity.completed", "activity.deleted",
+	"sale.created", "sale.updated", "sale.completed", "sale.cancelled", "sale.refunded", "sale.deleted", "sale.payment_recorded",
+	"task.created", "task.updated", "task.deleted", "task.assigned", "task.status_changed", "task.commented", "import.progress",
+	"document.uploaded", "document.updated", "document.version_added", "document.deleted", "document.shared", "feedback.submitted"}
 
 // Payload is the body every endpoint receives for an event.
 func Payload(ev outbox.Event) []byte {

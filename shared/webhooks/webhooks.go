@@ -28,6 +28,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -186,6 +187,11 @@ func Save(ctx context.Context, t store.Table, e *Endpoint, allowPrivate bool) er
 	}
 	if len(e.Events) == 0 {
 		e.Events = []string{"*"}
+	}
+	for _, t := range e.Events {
+		if t != "*" && !slices.Contains(Deliverable, t) {
+			return invalid("events", "unknown event type "+t+"; the types are listed at GET /api/webhooks/events")
+		}
 	}
 	now := time.Now().UTC()
 	e.UpdatedAt = now

@@ -7,10 +7,12 @@ package webhooksapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"time"
 
+	"payvand.dev/events"
 	"payvand.dev/functions/app"
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
@@ -109,8 +111,25 @@ func endpoint(ctx context.Context, d *app.Deps, id string) (store.Table, *webhoo
 	return t, e, err
 }
 
+// EventType is an event an endpoint may take, with an example of its
+// data.
+type EventType struct {
+	Type   string          `json:"type"`
+	About  string          `json:"about"`
+	Sample json.RawMessage `json:"sample" doc:"the data member of the event, as in the body's data.data"`
+}
+
 // Register mounts the routes.
 func Register(s *httpapi.Server, d *app.Deps) {
+	httpapi.Register(s, route(http.MethodGet, "/events", "events", "The event types an endpoint may take, with a sample of each"),
+		func(ctx context.Context, _ *struct{}) (*httpapi.Body[[]EventType], error) {
+			out := make([]EventType, 0, len(webhooks.Deliverable))
+			for _, t := range webhooks.Deliverable {
+				e, _ := events.Lookup(t)
+				out = append(out, EventType{Type: t, About: e.About, Sample: json.RawMessage(e.Sample)})
+			}
+			return httpapi.OK(out, ""), nil
+		})
 	httpapi.Register(s, route(http.MethodGet, "", "list", "The organization's webhook endpoints"),
 		func(ctx context.Context, _ *struct{}) (*httpapi.Body[[]View], error) {
 			t, err := table(ctx, d)
