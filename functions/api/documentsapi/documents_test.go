@@ -474,6 +474,22 @@ func TestDocumentSendEmail(t *testing.T) {
 			t.Errorf("link opens %q", got.Raw)
 		}
 	}
+	// In Persian the message is a right-to-left document, tagged with its
+	// organization (SES feedback finds the tenant by it).
+	e.Do("POST", "/api/documents/"+doc["id"].(string)+"/send-email", ceo, map[string]any{"to": "z@example.com", "subject": "پیشنهاد ما", "message": "سلام، پیشنهاد پیوست است."}).Want(t, 200)
+	msgs, _, _ = e.Deps.Outbox.List(context.Background(), 10, "")
+	fa := 0
+	for _, m := range msgs {
+		if m.Subject == "پیشنهاد ما" {
+			fa++
+			if !strings.Contains(m.HTML, `<html lang="fa" dir="rtl">`) || m.Tenant != "alpha" {
+				t.Fatalf("Persian document mail: tenant %q, %s", m.Tenant, m.HTML)
+			}
+		}
+	}
+	if fa != 1 {
+		t.Fatalf("%d Persian messages", fa)
+	}
 }
 
 // TestDocumentQuotaConcurrent: uploads at once cannot together pass the

@@ -16,7 +16,9 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"payvand.dev/shared/auth"
 	"payvand.dev/shared/blob"
+	"payvand.dev/shared/campaign"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/documents"
 	"payvand.dev/shared/httpapi"
@@ -33,6 +35,9 @@ type Deps struct {
 	// is the SPA the links open (/documents/shared/<token>).
 	Mail   mail.Sender
 	AppURL string
+	// MailFor is the organization's own sender when it configured one
+	// (mailsettings); nil: Mail.
+	MailFor func(ctx context.Context) (mail.Sender, error)
 	// Presign answers downloads with a redirect to a presigned S3 URL (on
 	// AWS a Lambda answer is at most 6 MB); locally the API streams them.
 	Presign bool
@@ -541,12 +546,24 @@ func registerSharing(s *httpapi.Server, d Deps) {
 			if subject == "" {
 				subject = doc.Name
 			}
+			sender := d.Mail
+			if d.MailFor != nil {
+				if sender, err = d.MailFor(ctx); err != nil {
+					return nil, err
+				}
+			}
+			if c, ok := sender.(io.Closer); ok {
+				defer c.Close()
+			}
+			// Persian mail is laid out right to left.
+			lang := campaign.Language(campaign.Content{}, subject+in.Body.Message+doc.Name)
 			out := sent{ShareTokens: []ShareView{}}
 			for _, sh := range shares {
 				link := strings.TrimRight(d.AppURL, "/") + "/documents/shared/" + sh.Token
 				text := strings.TrimSpace(in.Body.Message) + "\n\n" + doc.Name + ": " + link + "\n"
-				html := "<p>" + htmlEscape(in.Body.Message) + "</p><p><a href=\"" + htmlEscape(link) + "\">" + htmlEscape(doc.Name) + "</a></p>"
-				if _, err := d.Mail.Send(ctx, mail.Message{To: []string{sh.Email}, Subject: subject, Text: text, HTML: html, Template: "document-share"}); err != nil {
+				html := campaign.Document(lang, "<p>"+htmlEscape(in.Body.Message)+"</p><p><a href=\""+htmlEscape(link)+"\">"+htmlEscape(doc.Name)+"</a></p>")
+				m := mail.Message{To: []string{sh.Email}, Subject: subject, Text: text, HTML: html, Template: "document-share", Tenant: auth.PrincipalFrom(ctx).TenantKey}
+				if _, err := sender.Send(ctx, m); err != nil {
 					return nil, err
 				}
 				out.Sent++

@@ -9,6 +9,8 @@ import (
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/documents"
 	"payvand.dev/shared/httpapi"
+	"payvand.dev/shared/mail"
+	"payvand.dev/shared/mailsettings"
 	"payvand.dev/shared/tenancy"
 )
 
@@ -18,7 +20,18 @@ func Mount() app.Mount {
 		svc := &documents.Service{Tables: d.Control, Blob: d.Blob, Now: func() time.Time { return now() },
 			Quota: func(ctx context.Context) (int64, error) { return quota(ctx, d.Control) }}
 		onAWS := d.Config.Store == "dynamodb" && d.Config.AWSEndpoint == ""
-		Register(s, Deps{Docs: svc, Control: d.Control, Presign: onAWS, Mail: d.Mail, AppURL: d.Config.AppURL})
+		mailFor := func(ctx context.Context) (mail.Sender, error) {
+			t, err := d.Control.TenantTable(ctx)
+			if err != nil {
+				return nil, err
+			}
+			secret, err := d.Tokens.Derive(mailsettings.KeyPurpose)
+			if err != nil {
+				return nil, err
+			}
+			return mailsettings.SenderFor(ctx, t, d.Mail, secret)
+		}
+		Register(s, Deps{Docs: svc, Control: d.Control, Presign: onAWS, Mail: d.Mail, MailFor: mailFor, AppURL: d.Config.AppURL})
 	}}
 }
 
