@@ -56,7 +56,7 @@ var Catalogue = []Entry{
 	{"pipeline.stage_deleted", "a stage was deleted; its deals moved", `{"pipeline_id":"pl1","stage_id":"s2","moved_to":"s1"}`},
 	{"pipeline.stages_reordered", "the stages were reordered", `{"pipeline_id":"pl1","order":["s2","s1"]}`},
 	{"deal.created", "a deal was created", `{"deal":{"id":"dl1","title":"Big order","owner_id":"u1","stage_id":"s1","status":"open"}}`},
-	{"deal.updated", "a deal changed", `{"deal":{"id":"dl1","title":"Big order","owner_id":"u1","stage_id":"s1","status":"open"}}`},
+	{"deal.updated", "a deal changed (through PUT: with from_stage_id, to_stage_id and previous_title; a new title then reaches its activities)", `{"deal":{"id":"dl1","title":"Big order","owner_id":"u1","stage_id":"s1","status":"open"},"from_stage_id":"s1","to_stage_id":"s1","previous_title":"Order"}`},
 	{"deal.stage_changed", "a deal moved to another stage", `{"deal":{"id":"dl1","title":"Big order","owner_id":"u1","stage_id":"s2","status":"open"},"from_stage":"s1","to_stage":"s2"}`},
 	{"deal.won", "a deal was won", `{"deal":{"id":"dl1","title":"Big order","owner_id":"u1","status":"won"}}`},
 	{"deal.lost", "a deal was lost", `{"deal":{"id":"dl1","title":"Big order","owner_id":"u1","status":"lost"}}`},

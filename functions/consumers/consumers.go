@@ -43,27 +43,33 @@ func Subscribe(bus *events.InProcess, table Tables, d *app.Deps) {
 	bus.Subscribe(notify.MailConsumer, []string{notify.Created}, func(ctx context.Context, ev outbox.Event) error {
 		return notify.Mailer{Mail: d.Mail}.Handle(ctx, table(ev.Tenant), ev)
 	})
-	bus.Subscribe("customer-names", []string{"customer.updated"}, func(ctx context.Context, ev outbox.Event) error {
-		return renameCustomer(ctx, d, ev)
-	})
+	bus.Subscribe("renames", []string{"customer.updated", "deal.updated", "deal.stage_changed", "deal.won", "deal.lost", "deal.reopened"},
+		func(ctx context.Context, ev outbox.Event) error { return rename(ctx, d, ev) })
 }
 
-// renameCustomer gives a renamed customer's deals and activities the new
-// name (the customer's own write renames its contacts; these may be too
-// many for one transaction).
-func renameCustomer(ctx context.Context, d *app.Deps, ev outbox.Event) error {
+// rename carries a new name to the records that show it: a customer's to
+// its deals and activities, a deal's title to its activities (the
+// customer's own write renames its contacts; these may be too many for
+// one transaction). Redelivered, it finds nothing left to change.
+func rename(ctx context.Context, d *app.Deps, ev outbox.Event) error {
 	var e struct {
-		Customer struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
-		} `json:"customer"`
-		PreviousName *string `json:"previous_name"`
+		Customer      struct{ ID, Name string }  `json:"customer"`
+		Deal          struct{ ID, Title string } `json:"deal"`
+		PreviousName  *string                    `json:"previous_name"`
+		PreviousTitle *string                    `json:"previous_title"`
 	}
-	if json.Unmarshal(ev.Data, &e) != nil || e.Customer.ID == "" || e.PreviousName == nil || *e.PreviousName == e.Customer.Name {
+	if json.Unmarshal(ev.Data, &e) != nil {
 		return nil
 	}
 	ctx = auth.WithPrincipal(ctx, &auth.Principal{Realm: auth.RealmTenant, TenantKey: ev.Tenant, Subject: ev.Actor})
-	_, err := (&sales.Service{Tables: d.Control}).RenameCustomer(ctx, e.Customer.ID, e.Customer.Name)
+	svc := &sales.Service{Tables: d.Control}
+	var err error
+	switch {
+	case e.Customer.ID != "" && e.PreviousName != nil && *e.PreviousName != e.Customer.Name:
+		_, err = svc.RenameCustomer(ctx, e.Customer.ID, e.Customer.Name)
+	case e.Deal.ID != "" && e.PreviousTitle != nil && *e.PreviousTitle != e.Deal.Title:
+		_, err = svc.RenameDeal(ctx, e.Deal.ID, e.Deal.Title)
+	}
 	return err
 }
 

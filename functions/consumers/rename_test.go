@@ -10,9 +10,9 @@ import (
 )
 
 // Renaming a customer reaches its deals and activities (their rows, the
-// customer's detail, the deal's detail and search) through the notifier,
-// on both stores; another tenant's records are untouched.
-func TestACustomersNewNameReachesItsDealsAndActivities(t *testing.T) {
+// customer's detail, the deal's detail and search), and retitling a deal
+// its activities, through the notifier, on both stores.
+func TestNewNamesReachTheRecordsThatShowThem(t *testing.T) {
 	apitest.EachStore(t, func(t *testing.T, e *apitest.Env) {
 		live(t, e)
 		tok := e.CEO("alpha")
@@ -43,6 +43,16 @@ func TestACustomersNewNameReachesItsDealsAndActivities(t *testing.T) {
 		found := string(e.Do("GET", "/api/deals?search="+"البرز", tok, nil).Want(t, 200).Raw)
 		if !strings.Contains(found, deal) {
 			t.Fatalf("search by the new name: %s", found)
+		}
+		// A deal's new title reaches its activities the same way.
+		e.Do("PUT", "/api/deals/"+deal, tok, map[string]any{"title": "کوره جدید"}).Want(t, 200)
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
+			if a = e.Do("GET", "/api/activities/"+act, tok, nil).Want(t, 200).Data(); strings.Contains(string(mustJSON(a)), "کوره جدید") {
+				break
+			}
+		}
+		if b := string(mustJSON(a)); !strings.Contains(b, "کوره جدید") || strings.Contains(b, "Furnace upgrade") {
+			t.Fatalf("the activity shows %s", b)
 		}
 	})
 }

@@ -758,7 +758,8 @@ func (s *Service) UpdateDeal(ctx context.Context, id string, in *DealInput) (*cr
 		event = "deal." + map[string]string{"won": "won", "lost": "lost", "open": "reopened"}[st]
 	}
 	d.UpdatedAt, d.Version = now, old.Version+1
-	ops, err := dealOps(ctx, old, d, h, event, map[string]any{"deal": eventDeal(d), "from_stage_id": old.StageID, "to_stage_id": d.StageID})
+	ops, err := dealOps(ctx, old, d, h, event, map[string]any{"deal": eventDeal(d), "from_stage_id": old.StageID, "to_stage_id": d.StageID,
+		"previous_title": old.Title})
 	if err != nil {
 		return nil, err
 	}

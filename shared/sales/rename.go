@@ -28,21 +28,12 @@ func (s *Service) RenameCustomer(ctx context.Context, customerID, name string) (
 		}
 		for _, it := range p.Items {
 			id := strings.TrimPrefix(store.Str(it, store.SK), kind)
-			var n int
-			for try := 0; ; try++ {
+			n, err := retried(func() (int, error) {
 				if kind == "DEAL#" {
-					n, err = s.renameDealCustomer(ctx, t, id, customerID, name)
-				} else {
-					n, err = s.renameActivityCustomer(ctx, t, id, customerID, name)
+					return s.renameDealCustomer(ctx, t, id, customerID, name)
 				}
-				// A record changed meanwhile is read again.
-				if crm.ErrorCode(err) != crm.ECONFLICT || try == 3 {
-					break
-				}
-			}
-			if crm.ErrorCode(err) == crm.ENOTFOUND {
-				err = nil // deleted meanwhile
-			}
+				return s.renameActivityCustomer(ctx, t, id, customerID, name)
+			})
 			if err != nil {
 				return changed, err
 			}
@@ -70,13 +61,72 @@ func (s *Service) renameDealCustomer(ctx context.Context, t store.Table, id, cus
 }
 
 func (s *Service) renameActivityCustomer(ctx context.Context, t store.Table, id, customerID, name string) (int, error) {
+	return s.renameActivity(ctx, t, id, func(a *crm.Activity) bool {
+		if a.CustomerID != customerID || a.CustomerName == name {
+			return false
+		}
+		a.CustomerName = name
+		return true
+	})
+}
+
+// RenameDeal gives a retitled deal's activities its new title, which they
+// show and are found by, each through its own write (see RenameCustomer).
+func (s *Service) RenameDeal(ctx context.Context, dealID, title string) (int, error) {
+	t, err := s.Tables.TenantTable(ctx)
+	if err != nil {
+		return 0, err
+	}
+	p, err := t.Query(ctx, store.Query{PK: "DEAL#" + dealID, SK: store.SKPrefix("ACTIVITY#"), Limit: 5000})
+	if err != nil {
+		return 0, err
+	}
+	changed := 0
+	for _, it := range p.Items {
+		id := strings.TrimPrefix(store.Str(it, store.SK), "ACTIVITY#")
+		n, err := retried(func() (int, error) {
+			return s.renameActivity(ctx, t, id, func(a *crm.Activity) bool {
+				if a.DealID != dealID || a.DealTitle == title {
+					return false
+				}
+				a.DealTitle = title
+				return true
+			})
+		})
+		if err != nil {
+			return changed, err
+		}
+		changed += n
+	}
+	return changed, nil
+}
+
+// retried runs a rename again when its record changed meanwhile; a record
+// deleted meanwhile is left.
+func retried(f func() (int, error)) (int, error) {
+	for try := 0; ; try++ {
+		n, err := f()
+		if crm.ErrorCode(err) == crm.ENOTFOUND {
+			return 0, nil
+		}
+		if crm.ErrorCode(err) != crm.ECONFLICT || try == 3 {
+			return n, err
+		}
+	}
+}
+
+// renameActivity rewrites an activity that change alters.
+func (s *Service) renameActivity(ctx context.Context, t store.Table, id string, change func(*crm.Activity) bool) (int, error) {
 	old, tokens, err := s.loadActivity(ctx, t, id)
-	if err != nil || old.CustomerID != customerID || old.CustomerName == name {
+	if err != nil {
 		return 0, err
 	}
 	a := *old
+	if !change(&a) {
+		return 0, nil
+	}
 	now := s.now()
-	a.CustomerName, a.UpdatedAt, a.Version = name, now, old.Version+1
+	a.UpdatedAt, a.Version = now, old.Version+1
 	ops, err := s.activityOps(ctx, t, old, &a, tokens, "activity.updated", now)
 	if err != nil {
 		return 0, err
