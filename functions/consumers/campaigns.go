@@ -22,11 +22,7 @@ func CampaignWorker(d *app.Deps, tables Tables, timer campaign.Timer) (*campaign
 	return &campaign.Worker{Tables: tables, UnsubscribeKey: key, Timer: timer,
 		// The tenant's own SMTP server or from-address when it chose one.
 		Mail: func(ctx context.Context, tenant string) (pmail.Sender, error) {
-			secret, err := d.Tokens.Derive(mailsettings.KeyPurpose)
-			if err != nil {
-				return nil, err
-			}
-			return mailsettings.SenderFor(ctx, tables(tenant), d.Mail, secret)
+			return mailsettings.Sender(ctx, tables(tenant), d.Mail, d.Tokens)
 		}}, nil
 }
 

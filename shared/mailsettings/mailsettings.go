@@ -307,6 +307,22 @@ func SMTPConfig(c Credentials, local bool) smtpmail.Config {
 	return cfg
 }
 
+// Keys derive the sealing key (auth.Tokens does).
+type Keys interface {
+	Derive(purpose string) ([]byte, error)
+}
+
+// Sender is SenderFor with the sealing key derived from keys: the
+// organization's own sender, or platformDefault. Close it after use when
+// it is an io.Closer (an SMTP session).
+func Sender(ctx context.Context, t store.Table, platformDefault mail.Sender, keys Keys) (mail.Sender, error) {
+	secret, err := keys.Derive(KeyPurpose)
+	if err != nil {
+		return nil, err
+	}
+	return SenderFor(ctx, t, platformDefault, secret)
+}
+
 // SenderFor is the sender of the tenant whose table t is: its SMTP
 // server, the platform's SES sender with the tenant's from-address, or
 // platformDefault unchanged when the tenant chose nothing (or SES

@@ -25,11 +25,7 @@ func Mount() app.Mount {
 			if err != nil {
 				return nil, err
 			}
-			secret, err := d.Tokens.Derive(mailsettings.KeyPurpose)
-			if err != nil {
-				return nil, err
-			}
-			return mailsettings.SenderFor(ctx, t, d.Mail, secret)
+			return mailsettings.Sender(ctx, t, d.Mail, d.Tokens)
 		}
 		Register(s, Deps{Docs: svc, Control: d.Control, Presign: onAWS, Mail: d.Mail, MailFor: mailFor, AppURL: d.Config.AppURL})
 	}}

@@ -153,11 +153,7 @@ func registerSend(s *httpapi.Server, d *app.Deps) {
 		if err != nil {
 			return "", err
 		}
-		secret, err := d.Tokens.Derive(mailsettings.KeyPurpose)
-		if err != nil {
-			return "", err
-		}
-		sender, err := mailsettings.SenderFor(ctx, t, d.Mail, secret)
+		sender, err := mailsettings.Sender(ctx, t, d.Mail, d.Tokens)
 		if err != nil {
 			return "", err
 		}
