@@ -247,3 +247,21 @@ func TestThrottledMessagesAreSentAfterAPause(t *testing.T) {
 		t.Fatalf("%d sent, %d failed, %d addresses, %d calls", got.Sent, got.Failed, len(mail.sent), mail.calls.Load())
 	}
 }
+
+// The wake index orders times as times, also within one second (RFC
+// 3339 with trimmed fractions would not: "01.5Z" sorts before "01Z").
+func TestWakeIndexOrdersWithinASecond(t *testing.T) {
+	tb, ctx := table(t), ctxOf()
+	base := time.Now().Add(time.Hour).Truncate(time.Second)
+	for _, at := range []time.Time{base.Add(500 * time.Millisecond), base} {
+		if _, err := campaign.Create(ctx, tb, campaign.Draft{By: "u1", Content: campaign.Content{Subject: "s", Text: "t"}, Recipients: recipients(1), ScheduleAt: &at}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if next, _ := campaign.NextWake(ctx, tb); !next.Equal(base) {
+		t.Fatalf("next wake %s, want %s", next, base)
+	}
+	if due, _ := campaign.Wake(ctx, tb, base); len(due) != 1 {
+		t.Fatalf("%d due at %s", len(due), base)
+	}
+}
