@@ -121,7 +121,12 @@ func TestLocalWebhookRetriesAreSweptAtStartAndWhenDue(t *testing.T) {
 	t.Cleanup(func() { consumers.AdvanceWebhookClock(-time.Minute) })
 	consumers.KickWebhookRetries(l)
 	waitFor("the retry", func() bool { return len(posts()) == 4 })
-	log := e.Do("GET", "/api/webhooks/"+id+"/deliveries", ceo, nil).Want(t, 200).List()
+	// The attempt is logged after the receiver answered.
+	var log []map[string]any
+	waitFor("the retry's log entry", func() bool {
+		log = e.Do("GET", "/api/webhooks/"+id+"/deliveries", ceo, nil).Want(t, 200).List()
+		return len(log) == 4
+	})
 	if len(log) != 4 || log[0]["status"] != "succeeded" || log[0]["trigger"] != "retry" || log[0]["attempt"] != 2.0 || log[1]["status"] != "retrying" {
 		t.Fatalf("log %v", log)
 	}
