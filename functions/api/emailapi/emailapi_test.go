@@ -414,14 +414,19 @@ func TestTheTenantsOwnSMTPServerSendsItsMail(t *testing.T) {
 		waitStatus(t, e, ceo, id, "completed", 20*time.Second)
 		var got []string
 		campaignSessions := 0
-		for _, s := range srv.Sessions() {
-			if len(s.Messages) == 3 {
-				campaignSessions++
-			}
-			for _, m := range s.Messages {
-				for _, line := range strings.Split(string(m), "\n") {
-					if strings.HasPrefix(line, "To: ") {
-						got = append(got, strings.TrimPrefix(line, "To: "))
+		// The server records a session at its QUIT, which the worker sends
+		// once the campaign is done.
+		for deadline := time.Now().Add(10 * time.Second); campaignSessions == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			got, campaignSessions = nil, 0
+			for _, s := range srv.Sessions() {
+				if len(s.Messages) == 3 {
+					campaignSessions++
+				}
+				for _, m := range s.Messages {
+					for _, line := range strings.Split(string(m), "\n") {
+						if strings.HasPrefix(line, "To: ") {
+							got = append(got, strings.TrimPrefix(line, "To: "))
+						}
 					}
 				}
 			}
