@@ -123,7 +123,11 @@ func (t *table) TransactWrite(ctx context.Context, ops ...store.Op) error {
 	if len(ops) > store.MaxTransactOps {
 		return crm.Errorf(crm.EINVALID, "a transaction takes at most %d operations", store.MaxTransactOps)
 	}
-	tx := t.d.db.WriteTx()
+	// Idempotent: a retried transaction (the SDK's or guregu's retry after
+	// a timeout or reset) whose first attempt did commit takes no effect a
+	// second time and answers success, instead of failing its own
+	// conditions as a conflict (DynamoDB keeps the token 10 minutes).
+	tx := t.d.db.WriteTx().Idempotent(true)
 	now := t.d.now()
 	for _, op := range ops {
 		b := &exprBuilder{}
