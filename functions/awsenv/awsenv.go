@@ -8,11 +8,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"payvand.dev/functions/boot"
 	"payvand.dev/shared/blob"
 	"payvand.dev/shared/config"
 	"payvand.dev/shared/relay"
@@ -51,4 +53,21 @@ func ControlPlane(ctx context.Context, cfg config.Config) (aws.Config, *tenancy.
 		cp.Streams = &relay.Wiring{AWS: awsCfg, Function: fn}
 	}
 	return awsCfg, cp, nil
+}
+
+// Worker starts a Lambda that serves no HTTP but needs the control plane
+// (consumers and scheduled jobs): its logger, configuration, AWS
+// configuration and control plane. A missing piece is logged and the
+// process exits, as Lambda expects of a failed start.
+func Worker(name string) (*slog.Logger, config.Config, aws.Config, *tenancy.ControlPlane) {
+	logger, cfg, err := boot.Start(name)
+	if err != nil {
+		os.Exit(1)
+	}
+	awsCfg, control, err := ControlPlane(context.Background(), cfg)
+	if err != nil {
+		logger.Error("cannot start", "err", err)
+		os.Exit(1)
+	}
+	return logger, cfg, awsCfg, control
 }

@@ -5,13 +5,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
 
 	awsevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"payvand.dev/functions/awsenv"
-	"payvand.dev/functions/boot"
 	"payvand.dev/shared/blob"
 	"payvand.dev/shared/customers"
 	"payvand.dev/shared/imports"
@@ -19,17 +17,9 @@ import (
 )
 
 func main() {
-	logger, cfg, err := boot.Start("importworker")
-	if err != nil {
-		os.Exit(1)
-	}
 	// Built by hand rather than through app.Open: a worker serves no HTTP,
 	// and app links the API kernel.
-	awsCfg, control, err := awsenv.ControlPlane(context.Background(), cfg)
-	if err != nil {
-		logger.Error("cannot start", "err", err)
-		os.Exit(1)
-	}
+	logger, cfg, awsCfg, control := awsenv.Worker("importworker")
 	files := blob.NewS3(awsCfg, cfg.Bucket, false)
 	im := &imports.Importer{Service: &customers.Service{Tables: control}, Tables: control}
 	lambda.Start(func(ctx context.Context, e awsevents.CloudWatchEvent) error {

@@ -28,22 +28,13 @@ import (
 
 	"payvand.dev/events"
 	"payvand.dev/functions/awsenv"
-	"payvand.dev/functions/boot"
 	"payvand.dev/shared/relay"
 	"payvand.dev/shared/store"
 	"payvand.dev/shared/tenancy"
 )
 
 func main() {
-	logger, cfg, err := boot.Start("outboxsweep")
-	if err != nil {
-		os.Exit(1)
-	}
-	awsCfg, control, err := awsenv.ControlPlane(context.Background(), cfg)
-	if err != nil {
-		logger.Error("cannot start", "err", err)
-		os.Exit(1)
-	}
+	logger, cfg, awsCfg, control := awsenv.Worker("outboxsweep")
 	bus := &events.EventBridge{Config: awsCfg, BusName: cfg.EventBus}
 	sw := &relay.Sweeper{Pub: events.Publisher(bus.PublishEnvelopes), MinAge: relay.SweepAge}
 	stage := os.Getenv("PAYVAND_STAGE")

@@ -8,13 +8,11 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"payvand.dev/functions/awsenv"
-	"payvand.dev/functions/boot"
 	"payvand.dev/shared/campaign"
 	"payvand.dev/shared/mail"
 	"payvand.dev/shared/mail/sesmail"
@@ -24,15 +22,7 @@ import (
 )
 
 func main() {
-	logger, cfg, err := boot.Start("reminders")
-	if err != nil {
-		os.Exit(1)
-	}
-	awsCfg, control, err := awsenv.ControlPlane(context.Background(), cfg)
-	if err != nil {
-		logger.Error("cannot start", "err", err)
-		os.Exit(1)
-	}
+	logger, cfg, awsCfg, control := awsenv.Worker("reminders")
 	sender := sesmail.New(awsCfg, cfg.MailFrom)
 	lambda.Start(func(ctx context.Context) error {
 		n, err := Run(ctx, control, sender, time.Now())

@@ -10,28 +10,18 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
 
 	awsevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"payvand.dev/functions/awsenv"
-	"payvand.dev/functions/boot"
 	"payvand.dev/shared/campaign"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/tenancy"
 )
 
 func main() {
-	logger, cfg, err := boot.Start("sesfeedback")
-	if err != nil {
-		os.Exit(1)
-	}
-	_, control, err := awsenv.ControlPlane(context.Background(), cfg)
-	if err != nil {
-		logger.Error("cannot start", "err", err)
-		os.Exit(1)
-	}
+	_, _, _, control := awsenv.Worker("sesfeedback")
 	lambda.Start(Handler{Control: control}.Handle)
 }
 

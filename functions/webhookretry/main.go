@@ -6,27 +6,17 @@ package main
 
 import (
 	"context"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"payvand.dev/functions/awsenv"
-	"payvand.dev/functions/boot"
 	"payvand.dev/shared/store"
 	"payvand.dev/shared/tenancy"
 	"payvand.dev/shared/webhooks"
 )
 
 func main() {
-	logger, cfg, err := boot.Start("webhookretry")
-	if err != nil {
-		os.Exit(1)
-	}
-	_, control, err := awsenv.ControlPlane(context.Background(), cfg)
-	if err != nil {
-		logger.Error("cannot start", "err", err)
-		os.Exit(1)
-	}
+	logger, _, _, control := awsenv.Worker("webhookretry")
 	d := &webhooks.Deliverer{AllowPrivate: webhooks.AllowPrivate()}
 	lambda.Start(func(ctx context.Context) error {
 		n, err := Run(ctx, control, d)

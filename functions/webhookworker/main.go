@@ -11,27 +11,17 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
 
 	awsevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"payvand.dev/functions/awsenv"
-	"payvand.dev/functions/boot"
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/webhooks"
 )
 
 func main() {
-	logger, cfg, err := boot.Start("webhookworker")
-	if err != nil {
-		os.Exit(1)
-	}
-	_, control, err := awsenv.ControlPlane(context.Background(), cfg)
-	if err != nil {
-		logger.Error("cannot start", "err", err)
-		os.Exit(1)
-	}
+	logger, _, _, control := awsenv.Worker("webhookworker")
 	d := &webhooks.Deliverer{AllowPrivate: webhooks.AllowPrivate()}
 	lambda.Start(func(ctx context.Context, e awsevents.CloudWatchEvent) error {
 		var ev outbox.Event
