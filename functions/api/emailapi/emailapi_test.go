@@ -347,6 +347,11 @@ func TestTemplatesOfTheTenant(t *testing.T) {
 		apitest.WantJalaliTwins(t, e.Do("GET", "/api/email/templates", ceo, nil).Raw)
 		e.Do("DELETE", "/api/email/templates/"+id, ceo, nil).Want(t, 200)
 		e.Do("POST", "/api/email/preview", ceo, map[string]any{"template": id}).Want(t, 422)
+		// Plain strings are the request's language.
+		one := e.Do("POST", "/api/email/templates", ceo, map[string]any{"name": "Short", "subject": "سلام {{.name}}", "text": "متن"}, "Accept-Language: fa").Want(t, 201).Data()
+		if one["subject"].(map[string]any)["fa"] != "سلام {{.name}}" || one["text"].(map[string]any)["fa"] != "متن" {
+			t.Fatalf("template from strings %v", one)
+		}
 	})
 }
 

@@ -2,7 +2,10 @@ package emailapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"payvand.dev/functions/app"
 	"payvand.dev/shared/campaign"
@@ -12,11 +15,43 @@ import (
 // TemplateInput is a tenant's template: texts by language (fa, en).
 type TemplateInput struct {
 	Body struct {
-		Name    string            `json:"name" maxLength:"100"`
-		Subject map[string]string `json:"subject" doc:"by language, e.g. {\"fa\": \"…\", \"en\": \"…\"}"`
-		HTML    map[string]string `json:"html,omitempty"`
-		Text    map[string]string `json:"text,omitempty"`
+		Name    string   `json:"name" maxLength:"100"`
+		Subject LangText `json:"subject" doc:"by language, e.g. {\"fa\": \"…\", \"en\": \"…\"}, or one string in the request's language (Accept-Language)"`
+		HTML    LangText `json:"html,omitempty"`
+		Text    LangText `json:"text,omitempty"`
 	}
+}
+
+// LangText is a text by language, or one string: the text in the
+// request's language.
+type LangText struct {
+	ByLang map[string]string
+	One    *string
+}
+
+var maxLangText = 100 << 10
+
+// Schema documents and validates both forms.
+func (LangText) Schema(huma.Registry) *huma.Schema {
+	one := &huma.Schema{Type: huma.TypeString, MaxLength: &maxLangText}
+	return &huma.Schema{OneOf: []*huma.Schema{one, {Type: huma.TypeObject, AdditionalProperties: one}}}
+}
+
+func (l *LangText) UnmarshalJSON(b []byte) error {
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		l.One = &one
+		return nil
+	}
+	return json.Unmarshal(b, &l.ByLang)
+}
+
+// in is the text by language, a lone string taken as lang's.
+func (l LangText) in(lang httpapi.Lang) map[string]string {
+	if l.One != nil {
+		return map[string]string{string(lang): *l.One}
+	}
+	return l.ByLang
 }
 
 // TemplatesBody is Rabin's {templates: [...]} with the same list in data.
@@ -51,7 +86,8 @@ func registerTemplates(s *httpapi.Server, d *app.Deps) {
 		if err != nil {
 			return nil, err
 		}
-		tpl := &campaign.Template{ID: id, Name: in.Body.Name, Subject: in.Body.Subject, HTML: in.Body.HTML, Text: in.Body.Text}
+		lang := httpapi.LangFrom(ctx)
+		tpl := &campaign.Template{ID: id, Name: in.Body.Name, Subject: in.Body.Subject.in(lang), HTML: in.Body.HTML.in(lang), Text: in.Body.Text.in(lang)}
 		if err := campaign.SaveTemplate(ctx, t, tpl, now()); err != nil {
 			return nil, err
 		}
