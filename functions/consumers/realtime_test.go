@@ -12,7 +12,6 @@ import (
 
 	"payvand.dev/functions/consumers"
 	"payvand.dev/functions/internal/apitest"
-	"payvand.dev/shared/auth"
 	"payvand.dev/shared/users"
 )
 
@@ -28,12 +27,7 @@ func live(t testing.TB, e *apitest.Env) *consumers.Local {
 }
 
 func addUser(t testing.TB, e *apitest.Env, tenant, name, role string) (string, string) {
-	h, _ := auth.HashPassword(apitest.Password)
-	u := &users.User{Name: name, Email: name + "@" + tenant + ".test", Role: role, PasswordHash: h}
-	if err := (users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor(tenant), u, 0); err != nil {
-		t.Fatal(err)
-	}
-	return u.ID, e.Login(tenant, u.Email)
+	return e.AddUser(tenant, &users.User{Name: name, Email: name + "@" + tenant + ".test", Role: role})
 }
 
 type client struct {

@@ -2,13 +2,11 @@ package routes_test
 
 import (
 	"bytes"
-	"context"
 	"mime/multipart"
 	"strings"
 	"testing"
 
 	"payvand.dev/functions/internal/apitest"
-	"payvand.dev/shared/auth"
 	"payvand.dev/shared/users"
 )
 
@@ -34,11 +32,7 @@ func TestDocumentsAccess(t *testing.T) {
 	share := e.Do("POST", "/api/documents/"+doc+"/share", a, map[string]any{"recipients": []string{"x@example.com"}}).Want(t, 201).Data()["share_tokens"].([]any)[0].(map[string]any)
 	shareID := share["share_id"].(string)
 
-	h, _ := auth.HashPassword(apitest.Password)
-	if err := (users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor("alpha"), &users.User{Name: "Chat Only", Email: "chat@alpha.test", Role: "employee", Modules: []string{"chat"}, PasswordHash: h}, 0); err != nil {
-		t.Fatal(err)
-	}
-	emp := e.Login("alpha", "chat@alpha.test")
+	_, emp := e.AddUser("alpha", &users.User{Name: "Chat Only", Email: "chat@alpha.test", Role: "employee", Modules: []string{"chat"}})
 	b := e.CEO("beta")
 
 	type call struct {

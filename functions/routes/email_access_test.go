@@ -1,13 +1,11 @@
 package routes_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"payvand.dev/functions/internal/apitest"
-	"payvand.dev/shared/auth"
 	"payvand.dev/shared/users"
 )
 
@@ -23,12 +21,8 @@ func TestEmailAccess(t *testing.T) {
 	tpl := e.Do("POST", "/api/email/templates", a, map[string]any{"name": "Alpha Secret Template", "subject": map[string]string{"en": "x"}, "text": map[string]string{"en": "y"}}).Want(t, 201).Data()["id"].(string)
 	e.Do("POST", "/api/email/suppressions", a, map[string]any{"email": "secret@alpha.example"}).Want(t, 201)
 
-	h, _ := auth.HashPassword(apitest.Password)
 	// A sales user has documents and customers but not the email module.
-	if err := (users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor("alpha"), &users.User{Name: "Seller", Email: "seller@alpha.test", Role: "sales", PasswordHash: h}, 0); err != nil {
-		t.Fatal(err)
-	}
-	emp := e.Login("alpha", "seller@alpha.test")
+	_, emp := e.AddUser("alpha", &users.User{Name: "Seller", Email: "seller@alpha.test", Role: "sales"})
 	b := e.CEO("beta")
 	type call struct {
 		method, path string

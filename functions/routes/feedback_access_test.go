@@ -1,12 +1,10 @@
 package routes_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	"payvand.dev/functions/internal/apitest"
-	"payvand.dev/shared/auth"
 	"payvand.dev/shared/users"
 )
 
@@ -23,11 +21,7 @@ func TestFeedbackAccess(t *testing.T) {
 	tok := c["token"].(string)
 	e.Do("POST", "/api/feedback/submit", "", map[string]any{"token": tok, "answers": []map[string]any{{"question_id": "q1", "value": 5}}}).Want(t, 201)
 
-	h, _ := auth.HashPassword(apitest.Password)
-	if err := (users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor("alpha"), &users.User{Name: "Chat Only", Email: "chat@alpha.test", Role: "employee", Modules: []string{"chat"}, PasswordHash: h}, 0); err != nil {
-		t.Fatal(err)
-	}
-	emp := e.Login("alpha", "chat@alpha.test")
+	_, emp := e.AddUser("alpha", &users.User{Name: "Chat Only", Email: "chat@alpha.test", Role: "employee", Modules: []string{"chat"}})
 	b := e.CEO("beta")
 	type call struct {
 		method, path string

@@ -1,12 +1,10 @@
 package routes_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	"payvand.dev/functions/internal/apitest"
-	"payvand.dev/shared/auth"
 	"payvand.dev/shared/users"
 )
 
@@ -22,11 +20,7 @@ func TestCRMCoreAccess(t *testing.T) {
 	product := e.Do("POST", "/api/products", a, map[string]any{"name": "Alpha Secret Product", "quantity": 5}).Want(t, 201).Data()["id"].(string)
 	e.Do("POST", "/api/customer-product-interests", a, map[string]any{"customer_id": cust, "product_id": product}).Want(t, 201)
 
-	h, _ := auth.HashPassword(apitest.Password)
-	if err := (users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor("alpha"), &users.User{Name: "Emp", Email: "emp@alpha.test", Role: "employee", PasswordHash: h}, 0); err != nil {
-		t.Fatal(err)
-	}
-	emp := e.Login("alpha", "emp@alpha.test")
+	_, emp := e.AddUser("alpha", &users.User{Name: "Emp", Email: "emp@alpha.test", Role: "employee"})
 	b := e.CEO("beta")
 
 	type call struct {

@@ -1,12 +1,10 @@
 package routes_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	"payvand.dev/functions/internal/apitest"
-	"payvand.dev/shared/auth"
 	"payvand.dev/shared/users"
 )
 
@@ -28,11 +26,7 @@ func TestSalesAccess(t *testing.T) {
 	act := e.Do("POST", "/api/activities", a, map[string]any{"type": "call", "title": "Alpha Secret Call", "deal_id": deal}).Want(t, 201).Data()["id"].(string)
 	sale := e.Do("POST", "/api/sales", a, map[string]any{"customer_id": cust, "products": []map[string]any{{"product_id": product, "quantity": 1}}, "status": "completed"}).Want(t, 201).Data()["id"].(string)
 
-	h, _ := auth.HashPassword(apitest.Password)
-	if err := (users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor("alpha"), &users.User{Name: "Chat Only", Email: "chat@alpha.test", Role: "employee", Modules: []string{"chat"}, PasswordHash: h}, 0); err != nil {
-		t.Fatal(err)
-	}
-	emp := e.Login("alpha", "chat@alpha.test")
+	_, emp := e.AddUser("alpha", &users.User{Name: "Chat Only", Email: "chat@alpha.test", Role: "employee", Modules: []string{"chat"}})
 	b := e.CEO("beta")
 
 	type call struct {

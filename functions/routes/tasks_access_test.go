@@ -2,13 +2,11 @@ package routes_test
 
 import (
 	"bytes"
-	"context"
 	"mime/multipart"
 	"strings"
 	"testing"
 
 	"payvand.dev/functions/internal/apitest"
-	"payvand.dev/shared/auth"
 	"payvand.dev/shared/users"
 )
 
@@ -20,16 +18,9 @@ import (
 func TestTasksAccess(t *testing.T) {
 	e := apitest.New(t)
 	a := e.CEO("alpha")
-	h, _ := auth.HashPassword(apitest.Password)
-	for _, u := range []*users.User{
-		{Name: "NoTasks", Email: "notasks@alpha.test", Role: "employee", Modules: []string{"customers"}, PasswordHash: h},
-		{Name: "Emp", Email: "emp@alpha.test", Role: "employee", PasswordHash: h},
-	} {
-		if err := (users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor("alpha"), u, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
-	noTasks, emp, b := e.Login("alpha", "notasks@alpha.test"), e.Login("alpha", "emp@alpha.test"), e.CEO("beta")
+	_, noTasks := e.AddUser("alpha", &users.User{Name: "NoTasks", Email: "notasks@alpha.test", Role: "employee", Modules: []string{"customers"}})
+	_, emp := e.AddUser("alpha", &users.User{Name: "Emp", Email: "emp@alpha.test", Role: "employee"})
+	b := e.CEO("beta")
 	alphaCEO := e.Do("GET", "/api/auth/me", a, nil).JSON["user"].(map[string]any)["id"].(string)
 
 	dept := e.Do("POST", "/api/departments", a, map[string]any{"name": "Alpha Secret Dept"}).Want(t, 201).Data()["id"].(string)

@@ -1,12 +1,10 @@
 package apikeysapi_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	"payvand.dev/functions/internal/apitest"
-	"payvand.dev/shared/auth"
 	"payvand.dev/shared/users"
 )
 
@@ -39,12 +37,7 @@ func TestAPIKeysAreShownOnceHashedAndModuleScoped(t *testing.T) {
 		e.Do("GET", "/api/webhooks", key, nil).Want(t, 403)
 		e.Do("POST", "/api/api-keys", key, map[string]any{"name": "Child", "modules": []string{"customers"}}).Want(t, 403)
 		// Never more than its creator has.
-		h, _ := auth.HashPassword(apitest.Password)
-		u := &users.User{Name: "Emp", Email: "emp@alpha.test", Role: "employee", PasswordHash: h}
-		if err := (users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor("alpha"), u, 0); err != nil {
-			t.Fatal(err)
-		}
-		emp := e.Login("alpha", u.Email)
+		_, emp := e.AddUser("alpha", &users.User{Name: "Emp", Email: "emp@alpha.test", Role: "employee"})
 		e.Do("POST", "/api/api-keys", emp, map[string]any{"name": "Too much", "modules": []string{"customers"}}).Want(t, 422)
 		e.Do("POST", "/api/api-keys", emp, map[string]any{"name": "Mine", "modules": []string{"tasks"}}).Want(t, 201)
 		// Forged, another tenant's name, revoked: 401.

@@ -16,7 +16,6 @@ import (
 
 	"payvand.dev/functions/api/documentsapi"
 	"payvand.dev/functions/internal/apitest"
-	"payvand.dev/shared/auth"
 	"payvand.dev/shared/users"
 )
 
@@ -46,12 +45,7 @@ func upload(t *testing.T, e *apitest.Env, tok string, fields map[string]string, 
 
 func addUser(t *testing.T, e *apitest.Env, tenant, name, role string, modules ...string) (string, string) {
 	t.Helper()
-	h, _ := auth.HashPassword(apitest.Password)
-	u := &users.User{Name: name, Email: name + "@" + tenant + ".test", Role: role, PasswordHash: h, Modules: modules}
-	if err := (users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor(tenant), u, 0); err != nil {
-		t.Fatal(err)
-	}
-	return u.ID, e.Login(tenant, u.Email)
+	return e.AddUser(tenant, &users.User{Name: name, Email: name + "@" + tenant + ".test", Role: role, Modules: modules})
 }
 
 func random(n int) []byte {

@@ -13,7 +13,6 @@ import (
 
 	"payvand.dev/functions/api/emailsettingsapi"
 	"payvand.dev/functions/internal/apitest"
-	"payvand.dev/shared/auth"
 	"payvand.dev/shared/mail/smtpmail/smtptest"
 	"payvand.dev/shared/mailsettings"
 	"payvand.dev/shared/store"
@@ -22,12 +21,8 @@ import (
 
 func addUser(t testing.TB, e *apitest.Env, tenant, name, role string) string {
 	t.Helper()
-	h, _ := auth.HashPassword(apitest.Password)
-	u := &users.User{Name: name, Email: name + "@" + tenant + ".test", Role: role, PasswordHash: h}
-	if err := (users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor(tenant), u, 0); err != nil {
-		t.Fatal(err)
-	}
-	return e.Login(tenant, u.Email)
+	_, tok := e.AddUser(tenant, &users.User{Name: name, Email: name + "@" + tenant + ".test", Role: role})
+	return tok
 }
 
 // smtpServer is a plain SMTP server on loopback (security none is

@@ -1,14 +1,12 @@
 package searchapi_test
 
 import (
-	"context"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
 	"payvand.dev/functions/internal/apitest"
-	"payvand.dev/shared/auth"
 	"payvand.dev/shared/users"
 )
 
@@ -62,9 +60,7 @@ func TestGlobalSearch(t *testing.T) {
 		t.Fatalf("search cost %v reads", l["store_reads"])
 	}
 	// Results follow the caller's modules: an employee sees none of these.
-	h, _ := auth.HashPassword(apitest.Password)
-	(users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor("alpha"), &users.User{Name: "E", Email: "e@alpha.test", Role: "employee", PasswordHash: h}, 0)
-	emp := e.Login("alpha", "e@alpha.test")
+	_, emp := e.AddUser("alpha", &users.User{Name: "E", Email: "e@alpha.test", Role: "employee"})
 	if r := e.Do("GET", "/api/search?q=rab", emp, nil).Want(t, 200).Data(); r["total"] != float64(0) || count(r, "customers") != 0 {
 		t.Fatalf("employee sees %v", r)
 	}

@@ -1,7 +1,6 @@
 package smsapi_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +11,6 @@ import (
 
 	"payvand.dev/functions/api/smsapi"
 	"payvand.dev/functions/internal/apitest"
-	"payvand.dev/shared/auth"
 	"payvand.dev/shared/users"
 )
 
@@ -124,12 +122,7 @@ func TestSNSThroughTheAPIOnMoto(t *testing.T) {
 
 func TestOnlyManagersCheckTheProvider(t *testing.T) {
 	apitest.EachStore(t, func(t *testing.T, e *apitest.Env) {
-		h, _ := auth.HashPassword(apitest.Password)
-		u := &users.User{Name: "Sara", Email: "sara@alpha.test", Role: "employee", PasswordHash: h}
-		if err := (users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor("alpha"), u, 0); err != nil {
-			t.Fatal(err)
-		}
-		sara := e.Login("alpha", u.Email)
+		_, sara := e.AddUser("alpha", &users.User{Name: "Sara", Email: "sara@alpha.test", Role: "employee"})
 		e.Do("POST", "/api/sms/test-connection", sara, "{not json").Want(t, 403)
 		e.Do("POST", "/api/sms/test-connection", "", nil).Want(t, 401)
 	})

@@ -1,7 +1,6 @@
 package tasksapi_test
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"slices"
@@ -10,19 +9,13 @@ import (
 
 	"payvand.dev/functions/api/tasksapi"
 	"payvand.dev/functions/internal/apitest"
-	"payvand.dev/shared/auth"
 	"payvand.dev/shared/users"
 )
 
 // addUser adds an active user to a tenant and returns its id and token.
 func addUser(t *testing.T, e *apitest.Env, tenant, name, role string) (string, string) {
 	t.Helper()
-	h, _ := auth.HashPassword(apitest.Password)
-	u := &users.User{Name: name, Email: name + "@" + tenant + ".test", Role: role, PasswordHash: h}
-	if err := (users.Repo{}).Create(context.Background(), e.Deps.Control.TableFor(tenant), u, 0); err != nil {
-		t.Fatal(err)
-	}
-	return u.ID, e.Login(tenant, u.Email)
+	return e.AddUser(tenant, &users.User{Name: name, Email: name + "@" + tenant + ".test", Role: role})
 }
 
 func ids(l []map[string]any) []string {
