@@ -7,19 +7,13 @@ import (
 
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
-	"payvand.dev/shared/store/embedded"
+	"payvand.dev/shared/testkit"
 )
 
 func TestResetTokensPurposesReplaceAndExpire(t *testing.T) {
 	ctx := context.Background()
-	db, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.CreateTable(ctx, "control")
 	now := time.Now()
-	r := &auth.ResetTokens{Table: db.Table("control"), Now: func() time.Time { return now }}
+	r := &auth.ResetTokens{Table: testkit.EmbeddedTable(t, "control"), Now: func() time.Time { return now }}
 	issue := func(p auth.Purpose, subject string) string {
 		tok, err := r.Issue(ctx, p, auth.RealmTenant, "alpha", subject)
 		if err != nil {
@@ -40,7 +34,7 @@ func TestResetTokensPurposesReplaceAndExpire(t *testing.T) {
 		t.Fatalf("peek = %+v, %v", s, err)
 	}
 	second := issue(auth.Invitation, "u1")
-	_, err = r.Peek(ctx, first)
+	_, err := r.Peek(ctx, first)
 	invalid("replaced token", err)
 	invalid("consume replaced token", r.Consume(ctx, first))
 	if err := r.Consume(ctx, second); err != nil {

@@ -16,7 +16,7 @@ import (
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/httpapi"
-	"payvand.dev/shared/store/embedded"
+	"payvand.dev/shared/testkit"
 )
 
 type fakeAuth struct{}
@@ -38,14 +38,8 @@ type tzOut struct {
 func newServer(t *testing.T, limit int) *httptest.Server { return newServerWith(t, limit, false) }
 
 func newServerWith(t *testing.T, limit int, lazy bool) *httptest.Server {
-	db, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	db.CreateTable(context.Background(), "control")
 	s := httpapi.New(httpapi.Config{Title: "t", Version: "1", Auth: fakeAuth{}, CursorKey: auth.StaticKey([]byte("k")),
-		Limiter: &httpapi.StoreLimiter{Table: db.Table("control")}, Limits: map[string]int{"general": limit},
+		Limiter: &httpapi.StoreLimiter{Table: testkit.EmbeddedTable(t, "control")}, Limits: map[string]int{"general": limit},
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), LazyRoutes: lazy})
 	httpapi.Register(s, httpapi.Route{Method: "GET", Path: "/api/panic", ID: "panic", Realm: httpapi.Public},
 		func(ctx context.Context, _ *struct{}) (*tzOut, error) { panic("boom") })

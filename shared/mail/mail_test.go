@@ -18,7 +18,7 @@ import (
 
 	"payvand.dev/shared/mail"
 	"payvand.dev/shared/mail/sesmail"
-	"payvand.dev/shared/store/embedded"
+	"payvand.dev/shared/testkit"
 	"payvand.dev/shared/testkit/moto"
 )
 
@@ -61,10 +61,7 @@ func TestInvitationHasALinkAndNoPassword(t *testing.T) {
 
 func TestOutboxKeepsMessages(t *testing.T) {
 	ctx := context.Background()
-	db, _ := embedded.Open(t.TempDir())
-	defer db.Close()
-	db.CreateTable(ctx, "control")
-	o := &mail.Outbox{Table: db.Table("control")}
+	o := &mail.Outbox{Table: testkit.EmbeddedTable(t, "control")}
 	for _, to := range []string{"a@x.test", "b@x.test", "c@x.test"} {
 		if _, err := o.Send(ctx, mail.Message{To: []string{to}, Subject: "hi"}); err != nil {
 			t.Fatal(err)

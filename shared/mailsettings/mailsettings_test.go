@@ -19,7 +19,7 @@ import (
 	"payvand.dev/shared/mail/smtpmail"
 	"payvand.dev/shared/mailsettings"
 	"payvand.dev/shared/store"
-	"payvand.dev/shared/store/embedded"
+	"payvand.dev/shared/testkit"
 )
 
 func key(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
@@ -127,18 +127,7 @@ func asErr(err error, e **crm.Error) bool {
 	return ok
 }
 
-func table(t *testing.T, name string) store.Table {
-	t.Helper()
-	db, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.CreateTable(context.Background(), name); err != nil {
-		t.Fatal(err)
-	}
-	return db.Table(name)
-}
+func table(t *testing.T, name string) store.Table { return testkit.EmbeddedTable(t, name) }
 
 func TestSenderFor(t *testing.T) {
 	ctx := context.Background()

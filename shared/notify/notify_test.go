@@ -11,23 +11,14 @@ import (
 	"payvand.dev/shared/notify"
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/store"
-	"payvand.dev/shared/store/embedded"
+	"payvand.dev/shared/testkit"
 	"payvand.dev/shared/users"
 )
 
 func setup(t *testing.T) (store.Table, *users.User) {
-	db, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ctx := context.Background()
-	if err := db.CreateTable(ctx, "tenant-acme"); err != nil {
-		t.Fatal(err)
-	}
-	tb := db.Table("tenant-acme")
+	tb := testkit.EmbeddedTable(t, "tenant-acme")
 	u := &users.User{Name: "Sara", Email: "sara@acme.test", Role: "employee", PasswordHash: "x"}
-	if err := (users.Repo{}).Create(ctx, tb, u, 0); err != nil {
+	if err := (users.Repo{}).Create(context.Background(), tb, u, 0); err != nil {
 		t.Fatal(err)
 	}
 	return tb, u

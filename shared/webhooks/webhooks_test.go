@@ -17,7 +17,7 @@ import (
 
 	"payvand.dev/shared/ids"
 	"payvand.dev/shared/outbox"
-	"payvand.dev/shared/store/embedded"
+	"payvand.dev/shared/testkit"
 	"payvand.dev/shared/webhooks"
 )
 
@@ -55,10 +55,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 func TestDeliveriesAreSignedRetriedAndOnceEach(t *testing.T) {
 	ctx := context.Background()
-	db, _ := embedded.Open(t.TempDir())
-	defer db.Close()
-	db.CreateTable(ctx, "tenant-acme")
-	tb := db.Table("tenant-acme")
+	tb := testkit.EmbeddedTable(t, "tenant-acme")
 
 	ok, flaky := &receiver{t: t}, &receiver{t: t, fail: 1}
 	okSrv, flakySrv := httptest.NewServer(ok), httptest.NewServer(flaky)
@@ -143,10 +140,7 @@ func (c *clock) advance(by time.Duration) { c.off.Add(int64(by)) }
 // log says why in short.
 func TestATimeoutIsAFailedAttempt(t *testing.T) {
 	ctx := context.Background()
-	db, _ := embedded.Open(t.TempDir())
-	defer db.Close()
-	db.CreateTable(ctx, "tenant-acme")
-	tb := db.Table("tenant-acme")
+	tb := testkit.EmbeddedTable(t, "tenant-acme")
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
