@@ -371,23 +371,16 @@ func (s *Service) searchContacts(ctx context.Context, t store.Table, f crm.Conta
 	if f.Desc {
 		reverse(hits)
 	}
-	keys := make([]store.Key, len(hits))
-	for i, id := range hits {
-		keys[i] = contactKey(id)
-	}
-	items, err := store.BatchGetAll(ctx, t, keys)
+	items, err := store.BatchGetAll(ctx, t, store.Keys(hits, contactKey))
 	if err != nil {
 		return nil, 0, "", err
 	}
-	var all []*crm.Contact
-	for _, it := range items {
-		if store.EvalAll(conds, it) {
-			c, _, err := contactFromItem(it)
-			if err != nil {
-				return nil, 0, "", err
-			}
-			all = append(all, c)
-		}
+	all, err := store.Decode(items, conds, func(it store.Item) (*crm.Contact, error) {
+		c, _, err := contactFromItem(it)
+		return c, err
+	})
+	if err != nil {
+		return nil, 0, "", err
 	}
 	page := all[min(f.Offset, len(all)):min(f.Offset+f.Limit, len(all))]
 	return page, len(all), "", nil
@@ -405,10 +398,7 @@ func (s *Service) ContactsByID(ctx context.Context, idList []string) ([]*crm.Con
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]store.Key, len(idList))
-	for i, id := range idList {
-		keys[i] = contactKey(id)
-	}
+	keys := store.Keys(idList, contactKey)
 	return store.Batch(ctx, t, keys, func(it store.Item) (*crm.Contact, error) {
 		v, _, err := contactFromItem(it)
 		return v, err

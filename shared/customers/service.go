@@ -474,24 +474,16 @@ func (s *Service) search(ctx context.Context, t store.Table, f crm.CustomerFilte
 	if !needAll {
 		window = hits[min(offset, len(hits)):min(offset+f.Limit, len(hits))]
 	}
-	keys := make([]store.Key, len(window))
-	for i, id := range window {
-		keys[i] = customerKey(id)
-	}
-	items, err := store.BatchGetAll(ctx, t, keys)
+	items, err := store.BatchGetAll(ctx, t, store.Keys(window, customerKey))
 	if err != nil {
 		return nil, err
 	}
-	var all []*crm.Customer
-	for _, it := range items {
-		if !store.EvalAll(others, it) {
-			continue
-		}
+	all, err := store.Decode(items, others, func(it store.Item) (*crm.Customer, error) {
 		c, _, err := fromItem(it)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, c)
+		return c, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	page := &crm.CustomerPage{Total: len(hits), Customers: all}
 	if needAll {
@@ -529,10 +521,7 @@ func (s *Service) CustomersByID(ctx context.Context, idList []string) ([]*crm.Cu
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]store.Key, len(idList))
-	for i, id := range idList {
-		keys[i] = customerKey(id)
-	}
+	keys := store.Keys(idList, customerKey)
 	return store.Batch(ctx, t, keys, func(it store.Item) (*crm.Customer, error) {
 		v, _, err := fromItem(it)
 		return v, err

@@ -70,23 +70,13 @@ func (s *Service) search(ctx context.Context, t store.Table, f crm.ProductFilter
 	if f.Category != "" {
 		conds = append(conds, store.Eq("category", f.Category))
 	}
-	keys := make([]store.Key, len(hits))
-	for i, id := range hits {
-		keys[i] = productKey(id)
-	}
-	items, err := store.BatchGetAll(ctx, t, keys)
+	items, err := store.BatchGetAll(ctx, t, store.Keys(hits, productKey))
 	if err != nil {
 		return nil, 0, "", err
 	}
-	var all []*crm.Product
-	for _, it := range items {
-		if store.EvalAll(conds, it) {
-			p, err := decode(it)
-			if err != nil {
-				return nil, 0, "", err
-			}
-			all = append(all, p)
-		}
+	all, err := store.Decode(items, conds, decode)
+	if err != nil {
+		return nil, 0, "", err
 	}
 	return all[min(f.Offset, len(all)):min(f.Offset+f.Limit, len(all))], len(all), "", nil
 }
@@ -357,10 +347,7 @@ func (s *Service) ProductsByID(ctx context.Context, idList []string) ([]*crm.Pro
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]store.Key, len(idList))
-	for i, id := range idList {
-		keys[i] = productKey(id)
-	}
+	keys := store.Keys(idList, productKey)
 	return store.Batch(ctx, t, keys, func(it store.Item) (*crm.Product, error) {
 		v, _, err := fromItem(it)
 		return v, err

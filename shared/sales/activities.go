@@ -714,24 +714,13 @@ func (s *Service) activitiesInMemory(ctx context.Context, t store.Table, f Activ
 		if err != nil {
 			return nil, err
 		}
-		keys := make([]store.Key, len(hits))
-		for i, h := range hits {
-			keys[i] = activityKey(h)
-		}
-		if items, err = store.BatchGetAll(ctx, t, keys); err != nil {
+		if items, err = store.BatchGetAll(ctx, t, store.Keys(hits, activityKey)); err != nil {
 			return nil, err
 		}
 	}
-	var all []*crm.Activity
-	for _, it := range items {
-		if !store.EvalAll(filter, it) {
-			continue
-		}
-		a, err := activityFromItem(it)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, a)
+	all, err := store.Decode(items, filter, activityFromItem)
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(all, func(a, b *crm.Activity) int {
 		r := strings.Compare(whenKey(a), whenKey(b))

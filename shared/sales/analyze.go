@@ -94,10 +94,7 @@ func (s *Service) searchSales(ctx context.Context, t store.Table, f SaleFilter, 
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]store.Key, len(hits))
-	for i, h := range hits {
-		keys[i] = saleKey(h)
-	}
+	keys := store.Keys(hits, saleKey)
 	items, err := store.BatchGetAll(ctx, t, keys)
 	if err != nil {
 		return nil, err

@@ -138,10 +138,7 @@ func (s *Service) dealsInMemory(ctx context.Context, t store.Table, f crm.DealFi
 		if err != nil {
 			return nil, err
 		}
-		keys := make([]store.Key, len(hits))
-		for i, id := range hits {
-			keys[i] = dealKey(id)
-		}
+		keys := store.Keys(hits, dealKey)
 		if items, err = store.BatchGetAll(ctx, t, keys); err != nil {
 			return nil, err
 		}
@@ -158,16 +155,9 @@ func (s *Service) dealsInMemory(ctx context.Context, t store.Table, f crm.DealFi
 		}
 		items = p.Items
 	}
-	var all []*crm.Deal
-	for _, it := range items {
-		if !store.EvalAll(filter, it) {
-			continue
-		}
-		d, err := DecodeDeal(it)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, d)
+	all, err := store.Decode(items, filter, DecodeDeal)
+	if err != nil {
+		return nil, err
 	}
 	sortDeals(all, f.SortBy, f.Desc)
 	page := &DealPage{Total: len(all)}

@@ -260,8 +260,26 @@ func Batch[T any](ctx context.Context, t Table, keys []Key, decode func(Item) (T
 	if err != nil {
 		return nil, err
 	}
+	return Decode(items, nil, decode)
+}
+
+// Keys are the keys of ids, in their order.
+func Keys(ids []string, key func(id string) Key) []Key {
+	out := make([]Key, len(ids))
+	for i, id := range ids {
+		out[i] = key(id)
+	}
+	return out
+}
+
+// Decode decodes the items that every condition of filter holds for (a
+// filter applied in memory, as a Query's is), in their order.
+func Decode[T any](items []Item, filter []Cond, decode func(Item) (T, error)) ([]T, error) {
 	out := make([]T, 0, len(items))
 	for _, it := range items {
+		if !EvalAll(filter, it) {
+			continue
+		}
 		v, err := decode(it)
 		if err != nil {
 			return nil, err

@@ -207,24 +207,16 @@ func (s *Service) listInMemory(ctx context.Context, t store.Table, f crm.TaskFil
 		idList = idList[:maxInMemory]
 	}
 	filter := conds(f, "")
-	keys := make([]store.Key, len(idList))
-	for i, id := range idList {
-		keys[i] = taskKey(id)
-	}
-	items, err := store.BatchGetAll(ctx, t, keys)
+	items, err := store.BatchGetAll(ctx, t, store.Keys(idList, taskKey))
 	if err != nil {
 		return nil, err
 	}
-	var all []*crm.Task
-	for _, it := range items {
-		if !store.EvalAll(filter, it) {
-			continue
-		}
+	all, err := store.Decode(items, filter, func(it store.Item) (*crm.Task, error) {
 		task, _, err := fromItem(it)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, task)
+		return task, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	sortTasks(all, f.SortBy, f.Desc)
 	page := &crm.TaskPage{Total: len(all)}
