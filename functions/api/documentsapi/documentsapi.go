@@ -159,23 +159,16 @@ type DownloadOutput struct {
 }
 
 func (d Deps) bytesOf(ctx context.Context, doc *documents.Document, inline bool) (*DownloadOutput, error) {
+	var presign func() (string, error)
 	if d.Presign {
-		u, err := d.Docs.PresignedDownload(ctx, doc, inline)
-		if err != nil {
-			return nil, err
-		}
-		if u != "" {
-			return &DownloadOutput{Status: http.StatusFound, Location: u}, nil
-		}
+		presign = func() (string, error) { return d.Docs.PresignedDownload(ctx, doc, inline) }
 	}
-	rc, err := d.Docs.Open(ctx, doc)
+	u, body, err := blob.Download(presign, func() (io.ReadCloser, error) { return d.Docs.Open(ctx, doc) })
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
-	body, err := io.ReadAll(rc)
-	if err != nil {
-		return nil, crm.Wrap(err, "read file")
+	if u != "" {
+		return &DownloadOutput{Status: http.StatusFound, Location: u}, nil
 	}
 	kind := "attachment"
 	if inline && inlineable(doc.ContentType) {

@@ -87,23 +87,16 @@ func (d Deps) download(ctx context.Context, taskID, id string) (*DownloadOutput,
 	if err != nil {
 		return nil, err
 	}
+	var presign func() (string, error)
 	if d.Presign {
-		u, err := d.Tasks.PresignedDownload(ctx, a)
-		if err != nil {
-			return nil, err
-		}
-		if u != "" {
-			return &DownloadOutput{Status: http.StatusFound, Location: u}, nil
-		}
+		presign = func() (string, error) { return d.Tasks.PresignedDownload(ctx, a) }
 	}
-	rc, err := d.Tasks.Open(ctx, a)
+	u, body, err := blob.Download(presign, func() (io.ReadCloser, error) { return d.Tasks.Open(ctx, a) })
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
-	body, err := io.ReadAll(rc)
-	if err != nil {
-		return nil, crm.Wrap(err, "read file")
+	if u != "" {
+		return &DownloadOutput{Status: http.StatusFound, Location: u}, nil
 	}
 	return &DownloadOutput{Status: http.StatusOK, ContentType: a.ContentType, Body: body,
 		Disposition: blob.Disposition("attachment", a.Name)}, nil
