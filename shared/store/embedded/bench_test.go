@@ -8,37 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"payvand.dev/shared/store"
 	"payvand.dev/shared/store/embedded"
 )
-
-func benchItem(pk, sk string, attrs ...any) store.Item {
-	it := store.Item{store.PK: store.AV(pk), store.SK: store.AV(sk)}
-	for i := 0; i+1 < len(attrs); i += 2 {
-		it[attrs[i].(string)] = store.AV(attrs[i+1])
-	}
-	return it
-}
-
-// benchCustomer has the shape and size of a stored customer (about 1.3 KB).
-func benchCustomer(id string) store.Item {
-	it := benchItem("CUSTOMER#"+id, "#CUSTOMER",
-		"id", id, "name", "Customer "+id, "email", "c"+id+"@example.com", "phone", "09120000000", "type", "B2B",
-		"company", "Company "+id, "city", "Tehran", "city_key", "tehran", "status", "active", "tags", []string{"vip", "b2b"},
-		"industry", "software", "size", "11-50", "owner_id", "0190user", "source", "web", "notes", "some notes about the customer",
-		"created_by", "0190user", "created_at", "2026-11-28T10:00:00Z", "updated_at", "2026-11-28T10:00:00Z", "version", 1,
-		"tokens", []string{"customer", id, "company", "c" + id + "@example.com", "example.com", "09120000000"},
-		"match_keys", []string{"email:c" + id + "@example.com", "phone:09120000000"},
-		"GSI1PK", "CUSTOMERS", "GSI1SK", id, "GSI2PK", "CUSTOMERS", "GSI2SK", "customer "+id+"#"+id,
-		"GSI3PK", "CUSTOMERS#STATUS#active", "GSI3SK", id, "GSI4PK", "CUSTOMERS#CITY#tehran", "GSI4SK", id,
-		"GSI5PK", "CUSTOMERS#OWNER#0190user", "GSI5SK", id)
-	it["address"] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
-		"street": store.AV("Valiasr St. 1234"), "city": store.AV("Tehran"), "postal_code": store.AV("1234567890"), "country": store.AV("IR")}}
-	it["custom_fields"] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"tier": store.AV("gold")}}
-	return it
-}
 
 // BenchmarkDeepPage reads page 100 of 50 of 10,000 customers the way the
 // customer list does (newest first on GSI1, then the counter item for the
@@ -65,12 +37,12 @@ func BenchmarkDeepPage(b *testing.B) {
 	}
 	for i := 0; i < 10000; i++ {
 		id := fmt.Sprintf("0190%08d", i)
-		ops = append(ops, store.PutOp(benchCustomer(id)), store.PutOp(benchItem("OUTBOX", id, store.TTL, time.Now().Add(time.Hour).Unix())))
+		ops = append(ops, store.PutOp(embedded.CustomerItem(id)), store.PutOp(embedded.TestItem("OUTBOX", id, store.TTL, time.Now().Add(time.Hour).Unix())))
 		if len(ops) == 100 {
 			flush()
 		}
 	}
-	if err := tb.Put(ctx, benchItem("COUNTER#CUSTOMERS", "STATS", "total", 10000)); err != nil {
+	if err := tb.Put(ctx, embedded.TestItem("COUNTER#CUSTOMERS", "STATS", "total", 10000)); err != nil {
 		b.Fatal(err)
 	}
 	q := store.Query{Index: "GSI1", PK: "CUSTOMERS", Reverse: true, Limit: 50}
@@ -149,12 +121,12 @@ func BenchmarkConcurrentCreates(b *testing.B) {
 					id := fmt.Sprintf("0190%08d", seq)
 					mu.Unlock()
 					ops := []store.Op{
-						store.PutOp(benchCustomer(id), store.NotExists()),
+						store.PutOp(embedded.CustomerItem(id), store.NotExists()),
 						store.UpdateOp(store.Update{Key: store.Key{PK: "COUNTER#CUSTOMERS", SK: "STATS"}, Add: map[string]int64{"total": 1, "s_active": 1, "ct_tehran": 1}}),
-						store.PutOp(benchItem("OUTBOX", id, store.TTL, time.Now().Add(time.Hour).Unix(), "detail", "{}")),
+						store.PutOp(embedded.TestItem("OUTBOX", id, store.TTL, time.Now().Add(time.Hour).Unix(), "detail", "{}")),
 					}
 					for _, w := range []string{"customer", id, "company", "c" + id + "@example.com"} {
-						ops = append(ops, store.PutOp(benchItem("SEARCH#"+w[:1], w+"#customer#"+id, "text", "customer "+id)))
+						ops = append(ops, store.PutOp(embedded.TestItem("SEARCH#"+w[:1], w+"#customer#"+id, "text", "customer "+id)))
 					}
 					if err := tb.TransactWrite(ctx, ops...); err != nil {
 						b.Error(err)

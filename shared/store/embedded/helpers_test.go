@@ -7,3 +7,10 @@ func (d *DB) bolt(name string) (*bolt.DB, error) {
 	_, b, err := d.file(name)
 	return b, err
 }
+
+// The benchmarks (package embedded_test) build the same items as the
+// internal tests.
+var (
+	TestItem     = item
+	CustomerItem = customerItem
+)
