@@ -5,10 +5,8 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
-	"os"
+	"payvand.dev/shared/testkit"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -61,7 +59,7 @@ func BenchmarkRejectHugePNG(b *testing.B) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	hwm := peakRSS()
+	hwm := testkit.PeakRSS()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := thumbnail(raw); err == nil {
@@ -71,20 +69,5 @@ func BenchmarkRejectHugePNG(b *testing.B) {
 	b.StopTimer()
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N), "alloc-bytes/op")
-	b.ReportMetric(float64(peakRSS()-hwm), "peak-rss-growth-bytes")
-}
-
-// peakRSS is the process's resident high-water mark (Linux; 0 elsewhere).
-func peakRSS() int64 {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+	b.ReportMetric(float64(testkit.PeakRSS()-hwm), "peak-rss-growth-bytes")
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/imports"
 	_ "payvand.dev/shared/imports/xlsx"
+	"payvand.dev/shared/testkit"
 )
 
 // workbook writes a sheet with excelize's StreamWriter: the header, then
@@ -187,7 +187,7 @@ func BenchmarkRejectHugeXLSX(b *testing.B) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	hwm := peakRSS()
+	hwm := testkit.PeakRSS()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := imports.Parse(book); err == nil {
@@ -197,20 +197,5 @@ func BenchmarkRejectHugeXLSX(b *testing.B) {
 	b.StopTimer()
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N), "alloc-bytes/op")
-	b.ReportMetric(float64(peakRSS()-hwm), "peak-rss-growth-bytes")
-}
-
-// peakRSS is the process's resident high-water mark (Linux; 0 elsewhere).
-func peakRSS() int64 {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+	b.ReportMetric(float64(testkit.PeakRSS()-hwm), "peak-rss-growth-bytes")
 }
