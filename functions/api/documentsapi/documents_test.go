@@ -249,18 +249,7 @@ func TestDocumentPresignedUpload(t *testing.T) {
 // storage is a 413 that says so.
 func TestDocumentQuota(t *testing.T) {
 	e := apitest.New(t)
-	ctx := context.Background()
-	ten, err := e.Deps.Control.Tenant(ctx, "alpha")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ten.Settings == nil {
-		ten.Settings = map[string]any{}
-	}
-	ten.Settings["storage_quota_bytes"] = 1000
-	if err := e.Deps.Control.SaveTenant(ctx, ten); err != nil {
-		t.Fatal(err)
-	}
+	setQuota(t, e, "alpha", 1000)
 	ceo := e.CEO("alpha")
 	upload(t, e, ceo, nil, "a.txt", bytes.Repeat([]byte("a"), 600)).Want(t, 201)
 	r := upload(t, e, ceo, nil, "b.txt", bytes.Repeat([]byte("b"), 600)).Want(t, 413)
@@ -493,18 +482,7 @@ func TestDocumentSendEmail(t *testing.T) {
 // it), so races are proven where writes really are serialized.
 func TestDocumentQuotaConcurrent(t *testing.T) {
 	e := apitest.New(t)
-	ctx := context.Background()
-	ten, err := e.Deps.Control.Tenant(ctx, "alpha")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ten.Settings == nil {
-		ten.Settings = map[string]any{}
-	}
-	ten.Settings["storage_quota_bytes"] = 1000
-	if err := e.Deps.Control.SaveTenant(ctx, ten); err != nil {
-		t.Fatal(err)
-	}
+	setQuota(t, e, "alpha", 1000)
 	ceo := e.CEO("alpha")
 	codes := make(chan int, 6)
 	for i := range 6 {
@@ -522,5 +500,22 @@ func TestDocumentQuotaConcurrent(t *testing.T) {
 	}
 	if st := e.Do("GET", "/api/documents/stats", ceo, nil).Want(t, 200).Data(); st["storage_used"] != float64(900) || st["total_documents"] != float64(3) {
 		t.Errorf("stats %v", st)
+	}
+}
+
+// setQuota gives a tenant a storage quota of its own (the setting a SaaS
+// admin sets).
+func setQuota(t *testing.T, e *apitest.Env, tenant string, bytes int) {
+	t.Helper()
+	ten, err := e.Deps.Control.Tenant(context.Background(), tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ten.Settings == nil {
+		ten.Settings = map[string]any{}
+	}
+	ten.Settings["storage_quota_bytes"] = bytes
+	if err := e.Deps.Control.SaveTenant(context.Background(), ten); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -22,17 +22,7 @@ func addVersion(t *testing.T, e *apitest.Env, tok, id, filename string, content 
 func TestDocumentVersions(t *testing.T) {
 	apitest.EachStore(t, func(t *testing.T, e *apitest.Env) {
 		ctx := context.Background()
-		ten, err := e.Deps.Control.Tenant(ctx, "alpha")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ten.Settings == nil {
-			ten.Settings = map[string]any{}
-		}
-		ten.Settings["storage_quota_bytes"] = 1000
-		if err := e.Deps.Control.SaveTenant(ctx, ten); err != nil {
-			t.Fatal(err)
-		}
+		setQuota(t, e, "alpha", 1000)
 		ceo := e.CEO("alpha")
 		saraID, sara := addUser(t, e, "alpha", "sara", "employee", "documents")
 		v1 := bytes.Repeat([]byte("a"), 300)
