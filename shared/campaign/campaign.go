@@ -83,7 +83,8 @@ type Content struct {
 	Variables map[string]any `json:"variables,omitempty"`
 }
 
-// Render fills the content with variables (HTML-escaped in the HTML).
+// Render fills the content's texts with variables (HTML-escaped in the
+// HTML); a template is Resolve'd into them first.
 func Render(c Content, vars map[string]any) (subject, text, htmlOut string, err error) {
 	all := map[string]any{}
 	for k, v := range c.Variables {
@@ -92,33 +93,13 @@ func Render(c Content, vars map[string]any) (subject, text, htmlOut string, err 
 	for k, v := range vars {
 		all[k] = v
 	}
-	subject, text, htmlOut = c.Subject, c.Text, c.HTML
-	if c.Template != "" {
-		var t *Template
-		for i := range Templates {
-			if Templates[i].Name == c.Template {
-				t = &Templates[i]
-			}
-		}
-		if t == nil {
-			return "", "", "", invalid("template", "unknown template")
-		}
-		lang := c.Lang
-		if lang != "fa" {
-			lang = "en"
-		}
-		if subject == "" {
-			subject = t.Subject[lang]
-		}
-		text, htmlOut = t.Text[lang], t.HTML[lang]
-	}
-	if strings.TrimSpace(subject) == "" {
+	if strings.TrimSpace(c.Subject) == "" {
 		return "", "", "", invalid("subject", "required")
 	}
-	if text == "" && htmlOut == "" {
+	if c.Text == "" && c.HTML == "" {
 		return "", "", "", invalid("html", "give html, text or a template")
 	}
-	return fill(subject, all, false), fill(text, all, false), fill(htmlOut, all, true), nil
+	return fill(c.Subject, all, false), fill(c.Text, all, false), fill(c.HTML, all, true), nil
 }
 
 func invalid(field, msg string) error {
