@@ -185,11 +185,12 @@ func SendOne(ctx context.Context, t store.Table, sender pmail.Sender, tenant str
 	if err != nil {
 		return "", err
 	}
-	sup, err := suppressed(ctx, t, append(slices.Clone(to), cc...))
+	all := append(slices.Clone(to), cc...)
+	sup, err := suppressed(ctx, t, all)
 	if err != nil {
 		return "", err
 	}
-	for _, e := range append(slices.Clone(to), cc...) {
+	for _, e := range all {
 		if sup[e] {
 			return "", &crm.Error{Code: crm.ECONFLICT, Message: e + " is on the suppression list", Fields: map[string][]string{"to": {e + " is on the suppression list"}}}
 		}
