@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"path"
 	"slices"
 	"strings"
@@ -145,15 +144,6 @@ func principal(ctx context.Context) *auth.Principal {
 	return &auth.Principal{}
 }
 
-// sniff decides a file's type from its first bytes, never from its name.
-func sniff(head []byte) string {
-	ct := http.DetectContentType(head)
-	if i := strings.IndexByte(ct, ';'); i > 0 && !strings.HasPrefix(ct, "text/") {
-		ct = ct[:i]
-	}
-	return ct
-}
-
 // kind is the document's type for filters: from the sniffed content type,
 // then (for zip-based office files and the like) the name's extension.
 func kind(contentType, name string) string {
@@ -185,23 +175,6 @@ func kind(contentType, name string) string {
 		return "archive"
 	}
 	return "other"
-}
-
-func cleanName(name string) string {
-	name = path.Base(strings.ReplaceAll(strings.TrimSpace(name), "\\", "/"))
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, name)
-	if name == "." || name == "/" || name == "" || name == ".." {
-		name = "file"
-	}
-	if r := []rune(name); len(r) > 200 {
-		name = string(r[:200])
-	}
-	return name
 }
 
 func cleanTags(tags []string) []string {
@@ -312,7 +285,7 @@ func (d *Document) apply(m Meta) error {
 		if n := strings.TrimSpace(*m.Name); n == "" {
 			f.Add("name", "must not be empty")
 		} else {
-			d.Name = cleanName(n)
+			d.Name = blob.CleanName(n)
 		}
 	}
 	if m.Description != nil {
@@ -391,7 +364,7 @@ func (s *Service) Upload(ctx context.Context, name string, body []byte, m Meta) 
 		return nil, &crm.Error{Code: crm.ETOOLARGE, Message: "the file is larger than 10 MB; ask for a presigned upload (POST /api/documents/presign)"}
 	}
 	now := s.now()
-	d := &Document{ID: ids.New(), OriginalName: cleanName(name), OwnerID: principal(ctx).Subject, CreatedAt: now, UpdatedAt: now, Version: 1, Tags: []string{}}
+	d := &Document{ID: ids.New(), OriginalName: blob.CleanName(name), OwnerID: principal(ctx).Subject, CreatedAt: now, UpdatedAt: now, Version: 1, Tags: []string{}}
 	d.Name = d.OriginalName
 	if err := d.apply(m); err != nil {
 		return nil, err
@@ -403,7 +376,7 @@ func (s *Service) Upload(ctx context.Context, name string, body []byte, m Meta) 
 	if err != nil {
 		return nil, err
 	}
-	d.ContentType = sniff(body[:min(len(body), 512)])
+	d.ContentType = blob.Sniff(body[:min(len(body), 512)])
 	d.Type, d.Size, d.BlobKey = kind(d.ContentType, d.OriginalName), int64(len(body)), blobKey(ctx, d.ID)
 	if err := s.Blob.Put(ctx, d.BlobKey, d.ContentType, body); err != nil {
 		return nil, err

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/guregu/dynamo/v2"
 
 	"payvand.dev/shared/blob"
@@ -89,27 +87,12 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Document, int, string,
 // ---- presigned uploads ----
 
 // PendingUpload is a presigned PUT the client uploads a large file to.
-type PendingUpload struct {
-	ID        string    `json:"upload_id"`
-	URL       string    `json:"upload_url"`
-	Method    string    `json:"method"`
-	ExpiresAt time.Time `json:"expires_at"`
-	MaxBytes  int64     `json:"max_bytes"`
-}
-
-func (s *Service) presigner() (*s3.PresignClient, *blob.S3, bool) {
-	b, ok := s.Blob.(*blob.S3)
-	if !ok || b.Client == nil {
-		return nil, nil, false
-	}
-	return s3.NewPresignClient(b.Client), b, true
-}
+type PendingUpload = blob.PendingUpload
 
 // BeginUpload hands out a presigned PUT; the document exists once
 // ConfirmUpload has checked the bytes.
 func (s *Service) BeginUpload(ctx context.Context, name string, size int64, m Meta) (*PendingUpload, error) {
-	p, b, ok := s.presigner()
-	if !ok {
+	if !blob.CanPresign(s.Blob) {
 		return nil, crm.Errorf(crm.EVALIDATION, "this installation takes files through the API only")
 	}
 	t, err := s.table(ctx)
@@ -120,7 +103,7 @@ func (s *Service) BeginUpload(ctx context.Context, name string, size int64, m Me
 		return nil, invalid("size", "must be more than 0 and at most 500 MB")
 	}
 	now := s.now()
-	d := &Document{ID: ids.New(), OriginalName: cleanName(name), OwnerID: principal(ctx).Subject, CreatedAt: now, UpdatedAt: now, Version: 1, Tags: []string{}}
+	d := &Document{ID: ids.New(), OriginalName: blob.CleanName(name), OwnerID: principal(ctx).Subject, CreatedAt: now, UpdatedAt: now, Version: 1, Tags: []string{}}
 	d.Name = d.OriginalName
 	if err := d.apply(m); err != nil {
 		return nil, err
@@ -132,9 +115,9 @@ func (s *Service) BeginUpload(ctx context.Context, name string, size int64, m Me
 		return nil, err
 	}
 	d.BlobKey = blobKey(ctx, d.ID)
-	req, err := p.PresignPutObject(ctx, &s3.PutObjectInput{Bucket: &b.Bucket, Key: &d.BlobKey}, s3.WithPresignExpires(presignTTL))
+	url, err := blob.PresignPut(ctx, s.Blob, d.BlobKey, presignTTL)
 	if err != nil {
-		return nil, crm.Wrap(err, "presign put")
+		return nil, err
 	}
 	it, err := docItem(d, true)
 	if err != nil {
@@ -146,14 +129,13 @@ func (s *Service) BeginUpload(ctx context.Context, name string, size int64, m Me
 	if err := t.Put(ctx, it, store.NotExists()); err != nil {
 		return nil, err
 	}
-	return &PendingUpload{ID: d.ID, URL: req.URL, Method: http.MethodPut, ExpiresAt: now.Add(presignTTL), MaxBytes: size}, nil
+	return &PendingUpload{ID: d.ID, URL: url, Method: http.MethodPut, ExpiresAt: now.Add(presignTTL), MaxBytes: size}, nil
 }
 
 // ConfirmUpload checks the uploaded bytes (type sniffed, size at most the
 // declared one, the quota) and records the document.
 func (s *Service) ConfirmUpload(ctx context.Context, uploadID string) (*Document, error) {
-	_, b, ok := s.presigner()
-	if !ok || !ids.Valid(uploadID) {
+	if !blob.CanPresign(s.Blob) || !ids.Valid(uploadID) {
 		return nil, notFound()
 	}
 	t, err := s.table(ctx)
@@ -174,18 +156,9 @@ func (s *Service) ConfirmUpload(ctx context.Context, uploadID string) (*Document
 	if d.OwnerID != principal(ctx).Subject {
 		return nil, notFound()
 	}
-	rng := "bytes=0-511"
-	out, err := b.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.Bucket, Key: &d.BlobKey, Range: &rng})
+	head, size, err := blob.Uploaded(ctx, s.Blob, d.BlobKey)
 	if err != nil {
 		return nil, invalid("upload_id", "nothing was uploaded to the URL yet")
-	}
-	head, _ := io.ReadAll(io.LimitReader(out.Body, 512))
-	out.Body.Close()
-	size := int64(len(head))
-	if cr := aws.ToString(out.ContentRange); strings.Contains(cr, "/") {
-		if n, err := strconv.ParseInt(cr[strings.LastIndexByte(cr, '/')+1:], 10, 64); err == nil {
-			size = n
-		}
 	}
 	if size == 0 || size > store.Int(it, "declared_size") {
 		s.Blob.Delete(ctx, d.BlobKey)
@@ -198,7 +171,7 @@ func (s *Service) ConfirmUpload(ctx context.Context, uploadID string) (*Document
 		t.Delete(ctx, docKey(uploadID))
 		return nil, err
 	}
-	d.Size, d.ContentType = size, sniff(head)
+	d.Size, d.ContentType = size, blob.Sniff(head)
 	d.Type = kind(d.ContentType, d.OriginalName)
 	d.CreatedAt, d.UpdatedAt = s.now(), s.now()
 	if err := s.record(ctx, t, d, store.AttrExists("pending"), quota); err != nil {
@@ -226,21 +199,11 @@ func (s *Service) Open(ctx context.Context, d *Document) (io.ReadCloser, error) 
 // PresignedDownload is a short-lived GET URL of the bytes ("" when the
 // store cannot presign).
 func (s *Service) PresignedDownload(ctx context.Context, d *Document, inline bool) (string, error) {
-	p, b, ok := s.presigner()
-	if !ok {
-		return "", nil
-	}
 	k := "attachment"
 	if inline {
 		k = "inline"
 	}
-	disp := blob.Disposition(k, d.Name)
-	req, err := p.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &b.Bucket, Key: &d.BlobKey, ResponseContentType: &d.ContentType,
-		ResponseContentDisposition: &disp}, s3.WithPresignExpires(presignTTL))
-	if err != nil {
-		return "", crm.Wrap(err, "presign get")
-	}
-	return req.URL, nil
+	return blob.PresignGet(ctx, s.Blob, d.BlobKey, d.ContentType, blob.Disposition(k, d.Name), presignTTL)
 }
 
 // ---- categories ----

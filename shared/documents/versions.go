@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"payvand.dev/shared/blob"
 	"payvand.dev/shared/crm"
 	"payvand.dev/shared/outbox"
 	"payvand.dev/shared/search"
@@ -153,8 +154,8 @@ func (s *Service) AddVersion(ctx context.Context, id, name string, body []byte) 
 		return nil, nil, err
 	}
 	now := s.now()
-	v := &Version{Number: old.fileVersion() + 1, OriginalName: cleanName(name), Size: int64(len(body)), UploadedBy: principal(ctx).Subject, CreatedAt: now}
-	v.ContentType = sniff(body[:min(len(body), 512)])
+	v := &Version{Number: old.fileVersion() + 1, OriginalName: blob.CleanName(name), Size: int64(len(body)), UploadedBy: principal(ctx).Subject, CreatedAt: now}
+	v.ContentType = blob.Sniff(body[:min(len(body), 512)])
 	v.Type = kind(v.ContentType, v.OriginalName)
 	v.BlobKey = fmt.Sprintf("%s/v%d", blobKey(ctx, id), v.Number)
 	if err := s.Blob.Put(ctx, v.BlobKey, v.ContentType, body); err != nil {

@@ -4,12 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"path"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"payvand.dev/shared/auth"
 	"payvand.dev/shared/blob"
@@ -28,26 +24,6 @@ const (
 
 func attachmentMissing() error {
 	return &crm.Error{Code: crm.ENOTFOUND, Message: "attachment not found", Key: "not-found-resource", Args: []any{"attachment"}}
-}
-
-// sniff decides a file's type from its first bytes, never from its name.
-func sniff(head []byte) string {
-	ct := http.DetectContentType(head)
-	if i := strings.IndexByte(ct, ';'); i > 0 && !strings.HasPrefix(ct, "text/") {
-		ct = ct[:i]
-	}
-	return ct
-}
-
-func cleanName(name string) string {
-	name = path.Base(strings.ReplaceAll(strings.TrimSpace(name), "\\", "/"))
-	if name == "." || name == "/" || name == "" {
-		name = "file"
-	}
-	if r := []rune(name); len(r) > 200 {
-		name = string(r[:200])
-	}
-	return name
 }
 
 func blobKey(ctx context.Context, taskID, id string) string {
@@ -85,7 +61,7 @@ func (s *Service) AddAttachment(ctx context.Context, taskID, name, description s
 	if len(description) > 2000 {
 		return nil, invalid("description", "at most 2000 characters")
 	}
-	a := &crm.TaskAttachment{ID: ids.New(), TaskID: taskID, Name: cleanName(name), ContentType: sniff(body[:min(len(body), 512)]),
+	a := &crm.TaskAttachment{ID: ids.New(), TaskID: taskID, Name: blob.CleanName(name), ContentType: blob.Sniff(body[:min(len(body), 512)]),
 		Size: int64(len(body)), Description: strings.TrimSpace(description), UploadedBy: subject(ctx), CreatedAt: s.now()}
 	a.BlobKey = blobKey(ctx, taskID, a.ID)
 	if taskID != "" {
@@ -182,45 +158,19 @@ func (s *Service) DeleteAttachment(ctx context.Context, taskID, id string) error
 	return nil
 }
 
-// presigner is the S3 client behind the file store, when it is S3.
-func (s *Service) presigner() (*s3.PresignClient, string, bool) {
-	b, ok := s.Blob.(*blob.S3)
-	if !ok || b.Client == nil {
-		return nil, "", false
-	}
-	return s3.NewPresignClient(b.Client), b.Bucket, true
-}
-
 // PresignedDownload is a short-lived GET URL of the attachment's bytes
 // ("" when the store cannot presign).
 func (s *Service) PresignedDownload(ctx context.Context, a *crm.TaskAttachment) (string, error) {
-	p, bucket, ok := s.presigner()
-	if !ok {
-		return "", nil
-	}
-	disp := blob.Disposition("attachment", a.Name)
-	req, err := p.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &a.BlobKey, ResponseContentType: &a.ContentType,
-		ResponseContentDisposition: &disp}, s3.WithPresignExpires(presignTTL))
-	if err != nil {
-		return "", crm.Wrap(err, "presign get")
-	}
-	return req.URL, nil
+	return blob.PresignGet(ctx, s.Blob, a.BlobKey, a.ContentType, blob.Disposition("attachment", a.Name), presignTTL)
 }
 
 // PendingUpload is a presigned PUT the client uploads a large file to.
-type PendingUpload struct {
-	ID        string    `json:"upload_id"`
-	URL       string    `json:"upload_url"`
-	Method    string    `json:"method"`
-	ExpiresAt time.Time `json:"expires_at"`
-	MaxBytes  int64     `json:"max_bytes"`
-}
+type PendingUpload = blob.PendingUpload
 
 // BeginUpload hands out a presigned PUT for a file on a task; the
 // attachment exists once ConfirmUpload has checked the bytes.
 func (s *Service) BeginUpload(ctx context.Context, taskID, name string, size int64) (*PendingUpload, error) {
-	p, bucket, ok := s.presigner()
-	if !ok {
+	if !blob.CanPresign(s.Blob) {
 		return nil, crm.Errorf(crm.EVALIDATION, "this installation takes files through the API only")
 	}
 	t, err := s.table(ctx)
@@ -234,11 +184,11 @@ func (s *Service) BeginUpload(ctx context.Context, taskID, name string, size int
 		return nil, invalid("size", "must be more than 0 and at most 200 MB")
 	}
 	now := s.now()
-	a := &crm.TaskAttachment{ID: ids.New(), TaskID: taskID, Name: cleanName(name), UploadedBy: subject(ctx), CreatedAt: now}
+	a := &crm.TaskAttachment{ID: ids.New(), TaskID: taskID, Name: blob.CleanName(name), UploadedBy: subject(ctx), CreatedAt: now}
 	a.BlobKey = blobKey(ctx, taskID, a.ID)
-	req, err := p.PresignPutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &a.BlobKey}, s3.WithPresignExpires(presignTTL))
+	url, err := blob.PresignPut(ctx, s.Blob, a.BlobKey, presignTTL)
 	if err != nil {
-		return nil, crm.Wrap(err, "presign put")
+		return nil, err
 	}
 	it, err := attachItem(a)
 	if err != nil {
@@ -250,14 +200,13 @@ func (s *Service) BeginUpload(ctx context.Context, taskID, name string, size int
 	if err := t.Put(ctx, it, store.NotExists()); err != nil {
 		return nil, err
 	}
-	return &PendingUpload{ID: a.ID, URL: req.URL, Method: http.MethodPut, ExpiresAt: now.Add(presignTTL), MaxBytes: size}, nil
+	return &PendingUpload{ID: a.ID, URL: url, Method: http.MethodPut, ExpiresAt: now.Add(presignTTL), MaxBytes: size}, nil
 }
 
 // ConfirmUpload checks the uploaded bytes (type sniffed from them, size at
 // most the declared one) and records the attachment.
 func (s *Service) ConfirmUpload(ctx context.Context, taskID, uploadID, description string) (*crm.TaskAttachment, error) {
-	b, ok := s.Blob.(*blob.S3)
-	if !ok {
+	if !blob.CanPresign(s.Blob) {
 		return nil, attachmentMissing()
 	}
 	t, err := s.table(ctx)
@@ -281,33 +230,16 @@ func (s *Service) ConfirmUpload(ctx context.Context, taskID, uploadID, descripti
 	if a.UploadedBy != subject(ctx) {
 		return nil, forbidden("only who began an upload may confirm it")
 	}
-	rng := "bytes=0-511"
-	out, err := b.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.Bucket, Key: &a.BlobKey, Range: &rng})
+	head, size, err := blob.Uploaded(ctx, s.Blob, a.BlobKey)
 	if err != nil {
 		return nil, invalid("upload_id", "nothing was uploaded to the URL yet")
-	}
-	head, _ := io.ReadAll(io.LimitReader(out.Body, 512))
-	out.Body.Close()
-	size := int64(len(head))
-	if cr := aws.ToString(out.ContentRange); strings.Contains(cr, "/") {
-		var n int64
-		for _, c := range cr[strings.LastIndexByte(cr, '/')+1:] {
-			if c < '0' || c > '9' {
-				n = -1
-				break
-			}
-			n = n*10 + int64(c-'0')
-		}
-		if n >= 0 {
-			size = n
-		}
 	}
 	if size == 0 || size > store.Int(it, "declared_size") {
 		s.Blob.Delete(ctx, a.BlobKey)
 		t.Delete(ctx, attachKey(taskID, uploadID))
 		return nil, invalid("file", "the uploaded file is empty or larger than declared")
 	}
-	a.Size, a.ContentType, a.Description = size, sniff(head), strings.TrimSpace(description)
+	a.Size, a.ContentType, a.Description = size, blob.Sniff(head), strings.TrimSpace(description)
 	a.CreatedAt = s.now()
 	if err := s.recordAttachment(ctx, t, a, store.AttrExists("pending")); err != nil {
 		return nil, err
